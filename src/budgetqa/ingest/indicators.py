@@ -1,0 +1,108 @@
+"""Parsing the performance-indicator text (绩效指标) of a row into :class:`Indicator` items.
+
+Two shapes are seen in published tables::
+
+    1、1-产出指标；11-数量指标；NAME；实施周期指标值:X；年度指标值:Y。2、...
+    1、产出指标：NAME，年度指标值：Y。2、...
+
+Items are found on the text with wraps removed, so an item split over lines is one item; each
+keeps the physical lines it spans. Text before the first item (an OCR cut, say) stays in the
+row's ``indicator_text`` and produces no item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from budgetqa.model import Indicator, SourceSpan, TextPiece
+from budgetqa.text import JoinedText
+
+__all__ = ["INDICATOR_START", "parse_indicators"]
+
+_SEP = r"[;；,，]"
+#: Where an item starts: its number and 、, followed by a level-1 category (``1-产出指标``).
+INDICATOR_START = regex.compile(
+    r"(?<![\d.])(?P<number>\d{1,3})\s*+、\s*+(?=(?:\d{1,2}\s*+-\s*+)?\p{Han}{1,8}?指标)"
+)
+_PERIOD = regex.compile(r"实施周期指标值\s*+[:：]\s*+")
+_ANNUAL = regex.compile(r"年度指标值\s*+[:：]\s*+")
+_CATEGORY = regex.compile(
+    rf"^\s*+(?:(?P<code>\d{{1,2}})\s*+-\s*+)?(?P<name>[^;；,，:：]{{1,20}}?指标)\s*+(?:{_SEP}|[:：]|$)"
+)
+_SUBCATEGORY = regex.compile(
+    rf"^\s*+(?:(?P<code>\d{{2,3}})\s*+-\s*+(?P<coded>[^;；,，:：]{{1,30}}?)|(?P<plain>[^;；,，:：]{{1,20}}?指标))"
+    rf"\s*+(?:{_SEP}|$)"
+)
+_TRAILING = "。.;；,，: \t"
+
+
+def parse_indicators(pieces: Sequence[TextPiece], path: str) -> tuple[Indicator, ...]:
+    """Parse a row's indicator pieces into numbered :class:`Indicator` items."""
+    joined = JoinedText.build([(piece.line, piece.text) for piece in pieces])
+    text = joined.text
+    starts = list(INDICATOR_START.finditer(text))
+    items: list[Indicator] = []
+    for position, match in enumerate(starts):
+        end = starts[position + 1].start() if position + 1 < len(starts) else len(text)
+        body = text[match.end() : end]
+        first_line, last_line = joined.lines_of(match.start(), end)
+        items.append(
+            _parse_item(
+                int(match.group("number")),
+                body,
+                text[match.start() : end].rstrip(_TRAILING + "\u3000"),
+                SourceSpan(path, first_line, last_line),
+            )
+        )
+    return tuple(items)
+
+
+def _parse_item(number: int, body: str, raw: str, span: SourceSpan) -> Indicator:
+    period_match = _PERIOD.search(body)
+    annual_match = _ANNUAL.search(body)
+    label_starts = [m.start() for m in (period_match, annual_match) if m is not None]
+    head_end = min(label_starts) if label_starts else len(body)
+    head = body[:head_end]
+
+    period_value: str | None = None
+    annual_value: str | None = None
+    if period_match is not None:
+        stop = (
+            annual_match.start()
+            if annual_match and annual_match.start() > period_match.end()
+            else len(body)
+        )
+        period_value = _clean_value(body[period_match.end() : stop])
+    if annual_match is not None:
+        annual_value = _clean_value(body[annual_match.end() :])
+
+    category = category_code = subcategory = subcategory_code = None
+    rest = head
+    category_match = _CATEGORY.match(rest)
+    if category_match is not None:
+        category, category_code = category_match.group("name").strip(), category_match.group("code")
+        rest = rest[category_match.end() :]
+        sub_match = _SUBCATEGORY.match(rest)
+        if sub_match is not None:
+            subcategory = (sub_match.group("coded") or sub_match.group("plain")).strip()
+            subcategory_code = sub_match.group("code")
+            rest = rest[sub_match.end() :]
+    return Indicator(
+        number=number,
+        name=rest.strip(_TRAILING + "\u3000"),
+        category=category,
+        category_code=category_code,
+        subcategory=subcategory,
+        subcategory_code=subcategory_code,
+        period_value=period_value,
+        annual_value=annual_value,
+        raw=raw,
+        span=span,
+    )
+
+
+def _clean_value(text: str) -> str | None:
+    value = text.strip(_TRAILING + "\u3000")
+    return value or None

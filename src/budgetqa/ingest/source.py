@@ -1,0 +1,117 @@
+"""Getting text out of bytes: encoding detection, binary and empty input."""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from pathlib import Path
+
+import attrs
+
+from budgetqa.errors import BinaryInputError, EmptyInputError, EncodingError, InputError
+from budgetqa.text import split_lines
+
+__all__ = ["SourceText", "decode_bytes", "read_source"]
+
+# Share of control characters above which decoded "text" is taken for binary data.
+_CONTROL_SHARE = 0.01
+_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
+
+
+@attrs.frozen
+class SourceText:
+    """Decoded input text with its physical lines and the encoding it was read with."""
+
+    path: str
+    text: str
+    lines: tuple[str, ...]
+    encoding: str
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode_bytes(data: bytes, path: str) -> SourceText:
+    """Decode a budget table's bytes: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030/GBK.
+
+    Raises:
+        EmptyInputError: nothing but white space.
+        BinaryInputError: NUL bytes or control characters: not a text file.
+        EncodingError: neither UTF-8 nor GB18030 decodes the bytes.
+    """
+    if not data.strip():
+        raise EmptyInputError("the file is empty", path=path)
+    text: str
+    encoding: str
+    if data.startswith(codecs.BOM_UTF8):
+        text, encoding = (
+            _strict(data[len(codecs.BOM_UTF8) :], "utf-8", path, data_offset=3),
+            "utf-8-sig",
+        )
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, encoding = _strict(data, "utf-16", path), "utf-16"
+    else:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise BinaryInputError(
+                "binary data (a NUL byte), not a text table", path=path, line=_line_of(data, nul)
+            )
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as utf8_error:
+            try:
+                text, encoding = data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                line = _line_of(data, utf8_error.start)
+                byte = data[utf8_error.start]
+                raise EncodingError(
+                    f"unknown encoding: byte 0x{byte:02x} is neither UTF-8 nor GB18030/GBK",
+                    path=path,
+                    line=line,
+                ) from None
+    _reject_control_characters(text, path)
+    if not text.strip():
+        raise EmptyInputError("the file is empty", path=path)
+    return SourceText(path=path, text=text, lines=tuple(split_lines(text)), encoding=encoding)
+
+
+def _strict(data: bytes, encoding: str, path: str, data_offset: int = 0) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = _line_of(data, error.start)
+        raise EncodingError(
+            f"the file starts with a {encoding.upper()} byte-order mark but is not valid"
+            f" {encoding.upper()} (byte offset {error.start + data_offset})",
+            path=path,
+            line=line,
+        ) from None
+
+
+def _reject_control_characters(text: str, path: str) -> None:
+    controls = [
+        position
+        for position, char in enumerate(text)
+        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc"
+    ]
+    if not controls:
+        return
+    if "\x00" in text or len(controls) > max(1, int(len(text) * _CONTROL_SHARE)):
+        line = text.count("\n", 0, controls[0]) + 1
+        raise BinaryInputError(
+            "binary data (control characters), not a text table", path=path, line=line
+        )
+
+
+def read_source(path: Path) -> SourceText:
+    """Read and decode a text file."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a directory, not a table file", path=str(path)) from None
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", path=str(path)) from None
+    return decode_bytes(data, str(path))

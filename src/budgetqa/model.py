@@ -1,0 +1,434 @@
+"""The canonical table every reader produces and every check consumes.
+
+All classes are frozen and slotted: a :class:`Document` is a value, safe to share between checks,
+engines and threads. Money is :class:`decimal.Decimal`, or ``None`` for a blank cell (a blank is
+not a zero: the published table left it empty). Line numbers are 1-based physical lines of the
+input file (for a spreadsheet, its row numbers; for a DataFrame, its position plus one for the
+header).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from budgetqa.text import join_wrapped
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FUNDING_COLUMNS",
+    "MONEY_COLUMNS",
+    "ColumnInference",
+    "Document",
+    "DocumentStats",
+    "Fragment",
+    "Indicator",
+    "Level",
+    "LineRole",
+    "Row",
+    "SourceSpan",
+    "TextPiece",
+    "format_amount",
+]
+
+#: The four money columns, in the order the published tables print them.
+MONEY_COLUMNS: tuple[str, ...] = (
+    "total",
+    "fiscal_appropriation",
+    "special_account",
+    "other_funds",
+)
+#: The funding columns that should add up to ``total``.
+FUNDING_COLUMNS: tuple[str, ...] = MONEY_COLUMNS[1:]
+
+_CENT = Decimal("0.01")
+
+
+def format_amount(value: Decimal | None) -> str | None:
+    """Render an amount as a string with two decimals (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if value == value.quantize(_CENT):
+        return f"{value:.2f}"
+    return str(value)  # more precision than cents was published: keep it, do not round
+
+
+class Level(enum.StrEnum):
+    """Where a row sits in the table's hierarchy."""
+
+    TOTAL = "total"
+    UNIT = "unit"
+    PROJECT = "project"
+
+
+class LineRole(enum.StrEnum):
+    """What an input line was taken to be; every line gets exactly one role."""
+
+    ROW = "row"
+    TITLE = "title"
+    HEADER = "header"
+    PAGE_HEADER = "page_header"
+    BLANK = "blank"
+    FRAGMENT = "fragment"
+
+
+@attrs.frozen
+class SourceSpan:
+    """Where something came from: a path and an inclusive range of 1-based lines."""
+
+    path: str
+    line: int
+    end_line: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.line < 1 or self.end_line < self.line:
+            msg = (
+                "SourceSpan needs 1 <= line <= end_line, "
+                f"got line={self.line} end_line={self.end_line}"
+            )
+            raise ValueError(msg)
+
+    def __str__(self) -> str:
+        if self.end_line == self.line:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}-{self.end_line}"
+
+
+@attrs.frozen
+class TextPiece:
+    """A piece of raw text as it stood on one physical line."""
+
+    line: int
+    text: str
+
+
+@attrs.frozen
+class Indicator:
+    """One performance indicator (绩效指标) parsed from a row's indicator text.
+
+    ``category``/``subcategory`` are the level-1 and level-2 indicator categories
+    (e.g. ``产出指标`` / ``数量指标``); their numeric codes (``1``/``11``) are kept apart.
+    ``period_value`` is 实施周期指标值, ``annual_value`` 年度指标值; ``None`` where the text does
+    not give one. ``raw`` is the indicator's text as published (wraps joined).
+    """
+
+    number: int
+    name: str
+    category: str | None
+    category_code: str | None
+    subcategory: str | None
+    subcategory_code: str | None
+    period_value: str | None
+    annual_value: str | None
+    raw: str
+    span: SourceSpan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "category": self.category,
+            "category_code": self.category_code,
+            "subcategory": self.subcategory,
+            "subcategory_code": self.subcategory_code,
+            "name": self.name,
+            "period_value": self.period_value,
+            "annual_value": self.annual_value,
+            "line": self.span.line,
+            "end_line": self.span.end_line,
+        }
+
+
+@attrs.frozen
+class ColumnInference:
+    """How the money figures of a row were placed in columns when the layout could not say.
+
+    Layout text drops blank money cells and OCR drops empty cells, so ``10.00 10.00`` may be
+    总计 and any one of the three funding columns. ``method`` is ``"sums"`` when the hierarchy's
+    sums chose the placement and ``"header_order"`` when nothing in the sums could tell and the
+    earliest columns in header order were taken. ``candidates`` counts the placements the
+    layout allowed; ``consistent`` how many of them fit the sums equally well (more than one:
+    the placement is a guess, see ``ambiguous``).
+    """
+
+    method: str
+    candidates: int
+    consistent: int
+    columns: tuple[str, ...]
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.consistent > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "candidates": self.candidates,
+            "consistent": self.consistent,
+            "columns": list(self.columns),
+            "ambiguous": self.ambiguous,
+        }
+
+
+def _join_pieces(pieces: Sequence[TextPiece]) -> str:
+    return join_wrapped([piece.text for piece in pieces])
+
+
+@attrs.frozen
+class Row:
+    """One row of the canonical table: the 合计 total, a spending unit, or a project."""
+
+    index: int
+    level: Level
+    name: str
+    parent: str | None
+    parent_index: int | None
+    total: Decimal | None
+    fiscal_appropriation: Decimal | None
+    special_account: Decimal | None
+    other_funds: Decimal | None
+    span: SourceSpan
+    name_pieces: tuple[TextPiece, ...] = ()
+    goal_pieces: tuple[TextPiece, ...] = ()
+    indicator_pieces: tuple[TextPiece, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    raw_amounts: tuple[str | None, str | None, str | None, str | None] = (None, None, None, None)
+    column_inference: ColumnInference | None = None
+    missing_cells: int = 0
+    goal: str = attrs.field(default="")
+    indicator_text: str = attrs.field(default="")
+
+    def __attrs_post_init__(self) -> None:
+        # goal and indicator_text are derived from the pieces unless given explicitly.
+        if not self.goal and self.goal_pieces:
+            object.__setattr__(self, "goal", _join_pieces(self.goal_pieces))
+        if not self.indicator_text and self.indicator_pieces:
+            object.__setattr__(self, "indicator_text", _join_pieces(self.indicator_pieces))
+
+    @property
+    def raw_name(self) -> str:
+        """The name as printed, its wrapped pieces joined by newlines."""
+        return "\n".join(piece.text for piece in self.name_pieces) or self.name
+
+    def amount(self, column: str) -> Decimal | None:
+        """The amount in one of :data:`MONEY_COLUMNS`."""
+        if column not in MONEY_COLUMNS:
+            msg = f"unknown money column {column!r}; expected one of {', '.join(MONEY_COLUMNS)}"
+            raise KeyError(msg)
+        value: Decimal | None = getattr(self, column)
+        return value
+
+    @property
+    def amounts(self) -> tuple[Decimal | None, ...]:
+        return tuple(self.amount(column) for column in MONEY_COLUMNS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as plain JSON-ready data (money as two-decimal strings)."""
+        return {
+            "index": self.index,
+            "level": self.level.value,
+            "name": self.name,
+            "raw_name": self.raw_name,
+            "parent": self.parent,
+            "line": self.span.line,
+            "end_line": self.span.end_line,
+            **{column: format_amount(self.amount(column)) for column in MONEY_COLUMNS},
+            "raw_amounts": list(self.raw_amounts),
+            "column_inference": (
+                None if self.column_inference is None else self.column_inference.to_dict()
+            ),
+            "missing_cells": self.missing_cells,
+            "goal": self.goal,
+            "indicator_text": self.indicator_text,
+            "indicators": [indicator.to_dict() for indicator in self.indicators],
+        }
+
+
+@attrs.frozen
+class Fragment:
+    """Input text that belongs to no row: kept, with its place and why it was left over."""
+
+    text: str
+    span: SourceSpan
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "line": self.span.line,
+            "end_line": self.span.end_line,
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen
+class DocumentStats:
+    """Line accounting and row counts for one document.
+
+    ``lines`` is the number of input lines; the role counts always add up to it
+    (``accounted == lines``), so no line can be silently dropped.
+    """
+
+    lines: int
+    row_lines: int
+    title_lines: int
+    header_lines: int
+    page_header_lines: int
+    blank_lines: int
+    fragment_lines: int
+    rows_total: int
+    rows_unit: int
+    rows_project: int
+    fragments: int
+    inferred_rows: int
+    ambiguous_rows: int
+
+    @property
+    def accounted(self) -> int:
+        return (
+            self.row_lines
+            + self.title_lines
+            + self.header_lines
+            + self.page_header_lines
+            + self.blank_lines
+            + self.fragment_lines
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "lines": self.lines,
+            "accounted": self.accounted,
+            "row_lines": self.row_lines,
+            "title_lines": self.title_lines,
+            "header_lines": self.header_lines,
+            "page_header_lines": self.page_header_lines,
+            "blank_lines": self.blank_lines,
+            "fragment_lines": self.fragment_lines,
+            "rows": self.rows_total + self.rows_unit + self.rows_project,
+            "rows_total": self.rows_total,
+            "rows_unit": self.rows_unit,
+            "rows_project": self.rows_project,
+            "fragments": self.fragments,
+            "inferred_rows": self.inferred_rows,
+            "ambiguous_rows": self.ambiguous_rows,
+        }
+
+
+@attrs.frozen
+class Document:
+    """One budget table read into the canonical form.
+
+    ``line_roles[i]`` is the role of input line ``i + 1``. ``preamble`` holds the title and
+    department lines above the column header, as printed.
+    """
+
+    path: str
+    layout: str
+    encoding: str | None
+    department: str | None
+    unit_of_money: str | None
+    title: str | None
+    rows: tuple[Row, ...]
+    fragments: tuple[Fragment, ...]
+    line_roles: tuple[LineRole, ...]
+    preamble: tuple[TextPiece, ...] = ()
+    raw_unit_of_money: str | None = None
+
+    @property
+    def stats(self) -> DocumentStats:
+        roles = Counter(self.line_roles)
+        levels = Counter(row.level for row in self.rows)
+        inferred = [row for row in self.rows if row.column_inference is not None]
+        return DocumentStats(
+            lines=len(self.line_roles),
+            row_lines=roles[LineRole.ROW],
+            title_lines=roles[LineRole.TITLE],
+            header_lines=roles[LineRole.HEADER],
+            page_header_lines=roles[LineRole.PAGE_HEADER],
+            blank_lines=roles[LineRole.BLANK],
+            fragment_lines=roles[LineRole.FRAGMENT],
+            rows_total=levels[Level.TOTAL],
+            rows_unit=levels[Level.UNIT],
+            rows_project=levels[Level.PROJECT],
+            fragments=len(self.fragments),
+            inferred_rows=len(inferred),
+            ambiguous_rows=sum(
+                1 for row in inferred if row.column_inference and row.column_inference.ambiguous
+            ),
+        )
+
+    def rows_at(self, level: Level | str) -> tuple[Row, ...]:
+        """The rows of one level, in table order."""
+        wanted = Level(level)
+        return tuple(row for row in self.rows if row.level is wanted)
+
+    def children(self, row: Row) -> tuple[Row, ...]:
+        """The rows whose parent is ``row``."""
+        return tuple(child for child in self.rows if child.parent_index == row.index)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document as JSON-ready data: the ``budgetqa parse --format json`` object."""
+        return {
+            "path": self.path,
+            "department": self.department,
+            "unit_of_money": self.unit_of_money,
+            "raw_unit_of_money": self.raw_unit_of_money,
+            "title": self.title,
+            "layout": self.layout,
+            "encoding": self.encoding,
+            "stats": self.stats.to_dict(),
+            "rows": [row.to_dict() for row in self.rows],
+            "fragments": [fragment.to_dict() for fragment in self.fragments],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame, one row per table row (needs ``budgetqa[pandas]``).
+
+        Money columns hold :class:`~decimal.Decimal` objects (``None`` for blank cells), so no
+        float ever touches an amount.
+        """
+        try:
+            import pandas as pd
+        except ImportError as error:  # pragma: no cover - depends on the environment
+            from budgetqa.errors import UsageError
+
+            msg = "Document.to_frame() needs pandas: pip install 'budgetqa[pandas]'"
+            raise UsageError(msg) from error
+        records = [
+            {
+                "path": self.path,
+                "index": row.index,
+                "level": row.level.value,
+                "name": row.name,
+                "parent": row.parent,
+                "parent_index": row.parent_index,
+                **{column: row.amount(column) for column in MONEY_COLUMNS},
+                "goal": row.goal,
+                "indicator_text": row.indicator_text,
+                "indicator_count": len(row.indicators),
+                "line": row.span.line,
+                "end_line": row.span.end_line,
+                "inferred": row.column_inference is not None,
+            }
+            for row in self.rows
+        ]
+        columns = [
+            "path", "index", "level", "name", "parent", "parent_index", *MONEY_COLUMNS,
+            "goal", "indicator_text", "indicator_count", "line", "end_line", "inferred",
+        ]  # fmt: skip
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        for column in MONEY_COLUMNS:
+            frame[column] = frame[column].astype(object)
+        return frame
