@@ -35,7 +35,9 @@ _SUBCATEGORY = regex.compile(
     rf"^\s*+(?:(?P<code>\d{{2,3}})\s*+-\s*+(?P<coded>[^;；,，:：]{{1,30}}?)|(?P<plain>[^;；,，:：]{{1,20}}?指标))"
     rf"\s*+(?:{_SEP}|$)"
 )
-_TRAILING = "。.;；,，: \t"
+_SEPARATORS = "。;；,，: \t\u3000"
+# One full stop ends an item; an ellipsis ("待单位补充...") is part of the text.
+_LONE_FULL_STOP = regex.compile(r"(?<!\.)\.$")
 
 
 def parse_indicators(pieces: Sequence[TextPiece], path: str) -> tuple[Indicator, ...]:
@@ -52,7 +54,7 @@ def parse_indicators(pieces: Sequence[TextPiece], path: str) -> tuple[Indicator,
             _parse_item(
                 int(match.group("number")),
                 body,
-                text[match.start() : end].rstrip(_TRAILING + "\u3000"),
+                _clean(text[match.start() : end]),
                 SourceSpan(path, first_line, last_line),
             )
         )
@@ -91,7 +93,7 @@ def _parse_item(number: int, body: str, raw: str, span: SourceSpan) -> Indicator
             rest = rest[sub_match.end() :]
     return Indicator(
         number=number,
-        name=rest.strip(_TRAILING + "\u3000"),
+        name=_clean(rest),
         category=category,
         category_code=category_code,
         subcategory=subcategory,
@@ -103,6 +105,11 @@ def _parse_item(number: int, body: str, raw: str, span: SourceSpan) -> Indicator
     )
 
 
+def _clean(text: str) -> str:
+    """Drop the separators and the full stop that end a field, keep an ellipsis."""
+    cleaned = text.strip(_SEPARATORS)
+    return _LONE_FULL_STOP.sub("", cleaned).strip(_SEPARATORS)
+
+
 def _clean_value(text: str) -> str | None:
-    value = text.strip(_TRAILING + "\u3000")
-    return value or None
+    return _clean(text) or None

@@ -97,18 +97,20 @@ def read_layout_text(source: SourceText) -> Document:
     path = source.path
     lines = source.lines
     roles: list[LineRole] = [LineRole.BLANK] * len(lines)
-    header_lines = _header_blocks(lines)
-    if not header_lines:
+    blocks = _header_blocks(lines)
+    if not blocks:
         first = next((i + 1 for i, line in enumerate(lines) if line.strip()), 1)
         raise NotABudgetTableError(
             "no budget-table column header (项目名称 … 总计 …) found", path=path, line=first
         )
-    first_header = min(header_lines)
-    first_block_end = first_header
-    while first_block_end + 1 in header_lines:
-        first_block_end += 1
-    for number in header_lines:
-        roles[number - 1] = LineRole.HEADER if number <= first_block_end else LineRole.PAGE_HEADER
+    header_lines: set[int] = set()
+    for position, block in enumerate(blocks):
+        role = LineRole.HEADER if position == 0 else LineRole.PAGE_HEADER
+        for number in block:
+            header_lines.add(number)
+            roles[number - 1] = role
+    first_header = blocks[0][0]
+    first_block_end = blocks[0][-1]
 
     preamble_pieces: list[TextPiece] = []
     for number in range(1, first_header):
@@ -196,9 +198,9 @@ def read_layout_text(source: SourceText) -> Document:
     )
 
 
-def _header_blocks(lines: Sequence[str]) -> set[int]:
-    """Line numbers of every column-header block (first header and page headers)."""
-    numbers: set[int] = set()
+def _header_blocks(lines: Sequence[str]) -> list[list[int]]:
+    """Line numbers of each column-header block: the first header, then page headers."""
+    blocks: list[list[int]] = []
     index = 0
     while index < len(lines):
         if not is_layout_header_start(lines[index]):
@@ -210,9 +212,9 @@ def _header_blocks(lines: Sequence[str]) -> set[int]:
                 if _HEADER_END.search(fold(lines[ahead])):
                     end = ahead
                     break
-        numbers.update(number + 1 for number in range(index, end + 1) if lines[number].strip())
+        blocks.append([number + 1 for number in range(index, end + 1) if lines[number].strip()])
         index = end + 1
-    return numbers
+    return blocks
 
 
 def _anchor(position: int, line: _Line) -> _Anchor | None:

@@ -1,0 +1,1 @@
+"""Renderers: turning documents (and, later, findings) into text, JSON, CSV and more."""

@@ -1,0 +1,118 @@
+"""Rendering parsed documents: the output of ``budgetqa parse``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+from budgetqa.model import MONEY_COLUMNS, Document, format_amount
+
+__all__ = ["CSV_COLUMNS", "render_csv", "render_json", "render_text"]
+
+#: Columns of ``budgetqa parse --format csv``, one line per table row.
+CSV_COLUMNS: tuple[str, ...] = (
+    "path",
+    "index",
+    "level",
+    "name",
+    "parent",
+    "line",
+    "end_line",
+    *MONEY_COLUMNS,
+    "inferred_columns",
+    "goal",
+    "indicator_count",
+    "indicator_text",
+)
+
+
+def render_json(documents: Sequence[Document]) -> str:
+    """A JSON array with one object per document (see ``docs/parse.md``)."""
+    return json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2) + "\n"
+
+
+def render_csv(documents: Sequence[Document]) -> str:
+    """CSV with one line per table row of every document."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for document in documents:
+        for row in document.rows:
+            inference = row.column_inference
+            writer.writerow(
+                [
+                    document.path,
+                    row.index,
+                    row.level.value,
+                    row.name,
+                    row.parent or "",
+                    row.span.line,
+                    row.span.end_line,
+                    *(format_amount(row.amount(column)) or "" for column in MONEY_COLUMNS),
+                    "" if inference is None else inference.method,
+                    row.goal,
+                    len(row.indicators),
+                    row.indicator_text,
+                ]
+            )
+    return buffer.getvalue()
+
+
+def _cell(text: str, width: int) -> str:
+    """Pad or cut ``text`` to ``width`` terminal columns (CJK characters count two)."""
+    out = ""
+    used = 0
+    for char in text:
+        size = 2 if char >= "\u2e80" else 1
+        if used + size > width:
+            break
+        out += char
+        used += size
+    return out + " " * max(0, width - used)
+
+
+def render_text(documents: Sequence[Document]) -> str:
+    """A readable summary per document: layout, line accounting, and the rows with their lines."""
+    out: list[str] = []
+    for document in documents:
+        stats = document.stats
+        out.append(f"{document.path}")
+        out.append(
+            f"  layout {document.layout}"
+            f" · department {document.department or '(not given)'}"
+            f" · amounts in {document.unit_of_money or '(unit not given)'}"
+            + (f" · encoding {document.encoding}" if document.encoding else "")
+        )
+        out.append(
+            f"  rows: {stats.rows_total} total, {stats.rows_unit} units, {stats.rows_project} projects"
+            f" · columns inferred for {stats.inferred_rows} rows ({stats.ambiguous_rows} ambiguous)"
+        )
+        out.append(
+            f"  lines: {stats.lines} read, {stats.accounted} accounted for"
+            f" ({stats.row_lines} in rows, {stats.title_lines} title, {stats.header_lines} header,"
+            f" {stats.page_header_lines} page header, {stats.blank_lines} blank,"
+            f" {stats.fragment_lines} in fragments)"
+        )
+        out.append(
+            "  "
+            + _cell("lines", 11)
+            + _cell("level", 8)
+            + _cell("name", 40)
+            + "".join(f"{label:>12}" for label in ("总计", "财政拨款", "财政专户拨款", "其他资金"))
+        )
+        for row in document.rows:
+            indent = {"total": "", "unit": "", "project": "  "}[row.level.value]
+            lines = f"{row.span.line}" if row.span.line == row.span.end_line else f"{row.span.line}-{row.span.end_line}"
+            amounts = "".join(f"{format_amount(row.amount(column)) or '—':>12}" for column in MONEY_COLUMNS)
+            marker = ""
+            if row.column_inference is not None and row.column_inference.ambiguous:
+                marker = "  ? columns ambiguous"
+            out.append(
+                "  " + _cell(lines, 11) + _cell(row.level.value, 8) + _cell(indent + row.name, 40) + amounts + marker
+            )
+        for fragment in document.fragments:
+            out.append(f"  fragment {fragment.span}: {fragment.reason}: {fragment.text[:60]!r}")
+        out.append("")
+    return "\n".join(out)
