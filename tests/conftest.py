@@ -18,6 +18,8 @@ settings.register_profile(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# For a long hunt before a release: HYPOTHESIS_PROFILE=thorough nox -s tests
+settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 #: District short names of the bundled examples, by file-name prefix.

@@ -62,10 +62,21 @@ def test_rows_per_level(examples, district, layout, total, units, projects):
         ("conghua", 1008, 775, 2, 1, 0, 230, 0),
     ],
 )
-def test_every_line_is_accounted_for(examples, district, lines, row, title, header, page_header, blank, fragment):
+def test_every_line_is_accounted_for(
+    examples, district, lines, row, title, header, page_header, blank, fragment
+):
     stats = examples[district].stats
-    assert (stats.lines, stats.row_lines, stats.title_lines, stats.header_lines) == (lines, row, title, header)
-    assert (stats.page_header_lines, stats.blank_lines, stats.fragment_lines) == (page_header, blank, fragment)
+    assert (stats.lines, stats.row_lines, stats.title_lines, stats.header_lines) == (
+        lines,
+        row,
+        title,
+        header,
+    )
+    assert (stats.page_header_lines, stats.blank_lines, stats.fragment_lines) == (
+        page_header,
+        blank,
+        fragment,
+    )
     assert stats.accounted == stats.lines
 
 
@@ -120,7 +131,9 @@ def test_yuexiu_names_drop_ocr_spaces_but_keep_raw(examples):
 def test_yuexiu_short_row_figure_placed_in_other_funds_by_the_sums(examples):
     # Line 14 lost a cell: "26. 79 | | 26. 79" could be 财政专户拨款 or 其他资金;
     # the unit's 其他资金 (42.09 = 15.30 + 26.79) says 其他资金.
-    row = find(examples["yuexiu"], '2024年中央就业示范项目子项目5-"乐业羊城"行动-就业领跑实训计划(越秀区)')
+    row = find(
+        examples["yuexiu"], '2024年中央就业示范项目子项目5-"乐业羊城"行动-就业领跑实训计划(越秀区)'
+    )
     assert row.span.line == 14
     assert money(row) == ("26.79", None, None, "26.79")
     assert row.missing_cells == 1
@@ -182,14 +195,23 @@ def test_huadu_explicit_zero_cells_are_zero_not_blank(examples):
 def test_huadu_indicators_without_category_codes(examples):
     row = find(examples["huadu"], "花都区公共服务和薪酬调查业务财政补助")
     first = row.indicators[0]
-    assert (first.number, first.category, first.name, first.annual_value) == (1, "产出指标", "企业薪酬调查户数", "255")
-    assert first.category_code is None and first.period_value is None
+    assert (first.number, first.category, first.name, first.annual_value) == (
+        1,
+        "产出指标",
+        "企业薪酬调查户数",
+        "255",
+    )
+    assert first.category_code is None
+    assert first.period_value is None
     assert [indicator.number for indicator in row.indicators] == [1, 2, 3, 4, 5, 6]
 
 
 def test_panyu_title_and_html_left_in_text(examples):
     document = examples["panyu"]
-    assert document.title == "广州市番禺区人力资源和社会保障局（本级）2025年项目支出绩效目标表（含转移支付项目）"
+    assert (
+        document.title
+        == "广州市番禺区人力资源和社会保障局（本级）2025年项目支出绩效目标表（含转移支付项目）"
+    )
     row = find(document, "劳动关系工作经费")
     assert row.goal.startswith("<p>围绕区委、区政府中心工作")
     assert row.indicator_text.startswith("<p>1、1-产出指标；11-数量指标；集体合同和")
@@ -205,7 +227,7 @@ def test_panyu_units_sum_row_structure(examples):
     assert sum((child.total or Decimal(0)) for child in children) == Decimal("3105.64")
 
 
-# --- 增城 and 从化: PDF layout text -----------------------------------------------------------------
+# --- 增城 and 从化: PDF layout text ---------------------------------------------------------
 
 
 def test_zengcheng_unit_name_joined_across_wrap(examples):
@@ -224,7 +246,7 @@ def test_zengcheng_project_with_goal_and_indicators(examples):
     assert row.goal == "通过该项目的开展，保障区人社局办公楼的出现的房屋补漏等问题得到有效解决。"
     assert [indicator.number for indicator in row.indicators] == [1, 2, 3, 4]
     first = row.indicators[0]
-    assert first.category == "产出指标" and first.subcategory == "数量指标"
+    assert (first.category, first.subcategory) == ("产出指标", "数量指标")
     assert first.name == "维修工程计划完成率"
     assert first.period_value == "维修工程计划完成"
     assert first.annual_value == "维修工程计划完成100%"
@@ -239,14 +261,18 @@ def test_zengcheng_goal_on_the_amount_line(examples):
 
 def test_zengcheng_page_headers_do_not_break_rows(examples):
     document = examples["zengcheng"]
-    page_header_lines = [i + 1 for i, role in enumerate(document.line_roles) if role is LineRole.PAGE_HEADER]
+    page_header_lines = [
+        i + 1 for i, role in enumerate(document.line_roles) if role is LineRole.PAGE_HEADER
+    ]
     assert page_header_lines[:5] == [111, 112, 113, 115, 238]
     row = find(document, "执法装备购置经费")
     assert row.span.line == 117
 
 
 def test_zengcheng_placeholder_text_is_kept_across_wraps(examples):
-    row = find(examples["zengcheng"], "广州市增城区人力资源和社会保障局2025年局单位桌面及办公设备运维项目")
+    row = find(
+        examples["zengcheng"], "广州市增城区人力资源和社会保障局2025年局单位桌面及办公设备运维项目"
+    )
     assert "待单位补充" in row.indicator_text
     assert row.indicators[0].annual_value == "待单位补充..."
 
@@ -273,16 +299,27 @@ def test_conghua_split_funding_placed_consistently(examples):
 def test_conghua_repeated_entries_are_all_kept(examples):
     document = examples["conghua"]
     repeated = [row for row in document.rows if row.name == "企业职教幼教退休教师生活补贴费"]
-    assert [(row.span.line, money(row)[0]) for row in repeated] == [(450, "148.80"), (471, "148.80")]
+    assert [(row.span.line, money(row)[0]) for row in repeated] == [
+        (450, "148.80"),
+        (471, "148.80"),
+    ]
     marked = find(document, "企业职教幼教退休教师生活补贴费’")
     assert money(marked)[0] == "37.20"
-    twice = [row.span.line for row in document.rows if row.name == "编外人员经费(1)-临时聘用人员经费"]
+    twice = [
+        row.span.line for row in document.rows if row.name == "编外人员经费(1)-临时聘用人员经费"
+    ]
     assert twice == [396, 958, 973]
 
 
 def test_conghua_name_wrapped_over_five_lines(examples):
-    row = find(document := examples["conghua"], "2022年高校毕业生“三支一扶”计划补助资金（2022年中央补助）（粤财社（2023）19号）（穗财社（2023）9号）")
-    assert (row.span.line, [piece.line for piece in row.name_pieces]) == (123, [123, 124, 126, 127, 129])
+    row = find(
+        document := examples["conghua"],
+        "2022年高校毕业生“三支一扶”计划补助资金（2022年中央补助）（粤财社（2023）19号）（穗财社（2023）9号）",
+    )
+    assert (row.span.line, [piece.line for piece in row.name_pieces]) == (
+        123,
+        [123, 124, 126, 127, 129],
+    )
     assert money(row) == ("7.00", "7.00", None, None)
     assert row.parent == "广州市从化区人力资源和社会保障局"
     assert document.rows_at("unit")[0].name == "广州市从化区人力资源和社会保障局"

@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="table files to read")
     parse.add_argument(
-        "--examples", action="store_true", help="also read the five example tables bundled with budgetqa"
+        "--examples",
+        action="store_true",
+        help="also read the five example tables bundled with budgetqa",
     )
     parse.add_argument(
         "--format",
@@ -50,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="output format (default: text)",
     )
-    parse.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    parse.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
     parse.set_defaults(handler=_run_parse)
     return parser
 
@@ -81,7 +85,9 @@ def _run_parse(arguments: argparse.Namespace) -> int:
         try:
             arguments.output.write_text(output, encoding="utf-8")
         except OSError as error:
-            raise UsageError(f"cannot write {arguments.output}: {error.strerror or error}") from None
+            raise UsageError(
+                f"cannot write {arguments.output}: {error.strerror or error}"
+            ) from None
     else:
         sys.stdout.write(output)
     return EXIT_USAGE if failed else EXIT_OK

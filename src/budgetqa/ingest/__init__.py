@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAYOUTS",
     "read",
+    "read_bytes",
     "read_csv",
     "read_frame",
     "read_layout_text",
@@ -112,7 +113,11 @@ def _tab_header(line: str) -> bool:
 
 def read_csv(path: Path) -> Document:
     """Read a CSV file (UTF-8 or GB18030) whose columns are the table's."""
-    source = read_source(path)
+    return _read_csv_source(read_source(path))
+
+
+def _read_csv_source(source: SourceText) -> Document:
+    path = source.path
     reader = csv.reader(io.StringIO(source.text, newline=""))
     rows: list[GridRow] = []
     previous_end = 0
@@ -200,5 +205,8 @@ def _frame_cell(value: object) -> str:
 
 
 def read_bytes(data: bytes, *, name: str = "<bytes>") -> Document:
-    """Read a text table given as bytes (encoding detected)."""
-    return read_text(decode_bytes(data, name))
+    """Read a text or CSV table given as bytes (encoding detected; CSV when ``name`` ends .csv)."""
+    source = decode_bytes(data, name)
+    if Path(name).suffix.lower() in _CSV_SUFFIXES:
+        return _read_csv_source(source)
+    return read_text(source)

@@ -86,9 +86,9 @@ def is_layout_header_start(line: str) -> bool:
 _DEPARTMENT = regex.compile(
     r"(?:部门名称|单位名称|部门)\s*+[:：]\s*+(?P<name>.+?)\s*+(?=(?:单位|単位)\s*+[:：]|$)"
 )
-_ORGANISATION = regex.compile(
-    r"^.*?(?:局|委员会办公室|委员会|办公室|中心|院|所)(?:\s*[(（]本级[)）])?"
-)
+# The longest prefix that ends like an organisation: OCR leaves debris after the name
+# ("…社会保障局\t引(部[])").
+_ORGANISATION = regex.compile(r"^.*(?:局|委员会|办公室|中心|院|所)(?:\s*[(（]本级[)）])?")
 _MONEY_UNIT = regex.compile(r"(?:^|\s|\t)(?:单位|単位)\s*+[:：]\s*+(?P<unit>\S+)")
 #: OCR confusions seen in the money unit (力元 for 万元).
 _MONEY_UNIT_READINGS = {

@@ -30,7 +30,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def render_json(documents: Sequence[Document]) -> str:
     """A JSON array with one object per document (see ``docs/parse.md``)."""
-    return json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2) + "\n"
+    return (
+        json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
+        + "\n"
+    )
 
 
 def render_csv(documents: Sequence[Document]) -> str:
@@ -86,8 +89,9 @@ def render_text(documents: Sequence[Document]) -> str:
             + (f" · encoding {document.encoding}" if document.encoding else "")
         )
         out.append(
-            f"  rows: {stats.rows_total} total, {stats.rows_unit} units, {stats.rows_project} projects"
-            f" · columns inferred for {stats.inferred_rows} rows ({stats.ambiguous_rows} ambiguous)"
+            f"  rows: {stats.rows_total} total, {stats.rows_unit} units,"
+            f" {stats.rows_project} projects · columns inferred for {stats.inferred_rows} rows"
+            f" ({stats.ambiguous_rows} ambiguous)"
         )
         out.append(
             f"  lines: {stats.lines} read, {stats.accounted} accounted for"
@@ -104,13 +108,24 @@ def render_text(documents: Sequence[Document]) -> str:
         )
         for row in document.rows:
             indent = {"total": "", "unit": "", "project": "  "}[row.level.value]
-            lines = f"{row.span.line}" if row.span.line == row.span.end_line else f"{row.span.line}-{row.span.end_line}"
-            amounts = "".join(f"{format_amount(row.amount(column)) or '—':>12}" for column in MONEY_COLUMNS)
+            lines = (
+                f"{row.span.line}"
+                if row.span.line == row.span.end_line
+                else f"{row.span.line}-{row.span.end_line}"
+            )
+            amounts = "".join(
+                f"{format_amount(row.amount(column)) or '—':>12}" for column in MONEY_COLUMNS
+            )
             marker = ""
             if row.column_inference is not None and row.column_inference.ambiguous:
                 marker = "  ? columns ambiguous"
             out.append(
-                "  " + _cell(lines, 11) + _cell(row.level.value, 8) + _cell(indent + row.name, 40) + amounts + marker
+                "  "
+                + _cell(lines, 11)
+                + _cell(row.level.value, 8)
+                + _cell(indent + row.name, 40)
+                + amounts
+                + marker
             )
         for fragment in document.fragments:
             out.append(f"  fragment {fragment.span}: {fragment.reason}: {fragment.text[:60]!r}")
