@@ -244,12 +244,17 @@ def _name_start(content: Sequence[_Line], anchors: Sequence[_Anchor], k: int) ->
     floor = anchors[k - 1].position + 1 if k > 0 else 0
     if anchor.prefix.strip() and anchor.indent >= _INDENT:
         return anchor.position
-    for position in range(anchor.position - 1, floor - 1, -1):
-        if content[position].indent >= _INDENT:
-            return position
+    if not anchor.prefix.strip():
+        # Figures on a line of their own: the name above starts at an indented line (project).
+        for position in range(anchor.position - 1, floor - 1, -1):
+            if content[position].indent >= _INDENT:
+                return position
+    # A unit or 合计: its name starts on the figures' line (never indented) or a few
+    # non-indented lines above that read like a name.
     start = anchor.position
     for position in range(anchor.position - 1, max(floor, anchor.position - _NAME_LINES) - 1, -1):
-        if _NOT_NAME.search(content[position].text):
+        line = content[position]
+        if line.indent >= _INDENT or _NOT_NAME.search(line.text):
             break
         start = position
     return start
