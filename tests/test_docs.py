@@ -1,0 +1,41 @@
+"""The docs describe the output that the code actually produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from budgetqa.report.documents import CSV_COLUMNS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(scope="module")
+def parse_doc() -> str:
+    return (DOCS / "parse.md").read_text(encoding="utf-8")
+
+
+def test_every_json_key_is_documented(examples, parse_doc):
+    document = examples["zengcheng"].to_dict()
+    row = next(row for row in document["rows"] if row["indicators"])
+    keys = set(document) | set(document["stats"]) | set(row) | set(row["indicators"][0])
+    keys |= set(
+        next(row for row in document["rows"] if row["column_inference"])["column_inference"]
+    )
+    keys |= set(examples["yuexiu"].to_dict()["fragments"][0])
+    missing = sorted(key for key in keys if f"`{key}`" not in parse_doc)
+    assert missing == []
+
+
+def test_every_csv_column_is_documented(parse_doc):
+    assert [column for column in CSV_COLUMNS if f"`{column}`" not in parse_doc] == []
+
+
+def test_model_page_lists_every_row_and_document_attribute(examples):
+    model_doc = (DOCS / "model.md").read_text(encoding="utf-8")
+    from budgetqa.model import Document, Indicator, Row
+
+    fields = [*Row.__attrs_attrs__, *Document.__attrs_attrs__, *Indicator.__attrs_attrs__]
+    missing = sorted({field.name for field in fields if f"`{field.name}`" not in model_doc})
+    assert missing == []
