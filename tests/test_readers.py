@@ -10,6 +10,7 @@ import budgetqa
 from budgetqa.errors import InputError, UsageError
 from budgetqa.ingest import read_bytes
 from budgetqa.model import Level, LineRole
+from tests.strategies import HEADER as STRATEGY_HEADER
 
 HEADER = "项目名称（资金使用单位）\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标"
 IND = "1、1-产出指标；11-数量指标；人数；实施周期指标值:5人；年度指标值:5人。"

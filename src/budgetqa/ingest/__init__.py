@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from budgetqa.errors import BinaryInputError, InputError, NotABudgetTableError, UsageError
 from budgetqa.ingest.grid import GridRow, read_grid
+from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
 from budgetqa.model import Document
@@ -106,8 +107,6 @@ def read_text(source: SourceText) -> Document:
 
 
 def _tab_header(line: str) -> bool:
-    from budgetqa.ingest.header import header_columns
-
     return "\t" in line and header_columns(line.split("\t")) is not None
 
 

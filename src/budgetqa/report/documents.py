@@ -76,6 +76,12 @@ def _cell(text: str, width: int) -> str:
     return out + " " * max(0, width - used)
 
 
+def _right(text: str, width: int) -> str:
+    """Right-align ``text`` in ``width`` terminal columns (CJK characters count two)."""
+    used = sum(2 if char >= "\u2e80" else 1 for char in text)
+    return " " * max(0, width - used) + text
+
+
 def render_text(documents: Sequence[Document]) -> str:
     """A readable summary per document: layout, line accounting, and the rows with their lines."""
     out: list[str] = []
@@ -104,7 +110,9 @@ def render_text(documents: Sequence[Document]) -> str:
             + _cell("lines", 11)
             + _cell("level", 8)
             + _cell("name", 40)
-            + "".join(f"{label:>12}" for label in ("总计", "财政拨款", "财政专户拨款", "其他资金"))
+            + "".join(
+                _right(label, 14) for label in ("总计", "财政拨款", "财政专户拨款", "其他资金")
+            )
         )
         for row in document.rows:
             indent = {"total": "", "unit": "", "project": "  "}[row.level.value]
@@ -114,7 +122,7 @@ def render_text(documents: Sequence[Document]) -> str:
                 else f"{row.span.line}-{row.span.end_line}"
             )
             amounts = "".join(
-                f"{format_amount(row.amount(column)) or '—':>12}" for column in MONEY_COLUMNS
+                f"{format_amount(row.amount(column)) or '—':>14}" for column in MONEY_COLUMNS
             )
             marker = ""
             if row.column_inference is not None and row.column_inference.ambiguous:
