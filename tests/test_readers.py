@@ -257,17 +257,7 @@ def test_xlsx_numbers_come_back_as_exact_decimals(tmp_path):
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(
-        [
-            "项目名称（资金使用单位）",
-            "总计",
-            "财政拨款",
-            "财政专户拨款",
-            "其他资金",
-            "绩效目标",
-            "绩效指标",
-        ]
-    )
+    sheet.append(list(STRATEGY_HEADER))
     sheet.append(["合计", 0.3, 0.1, 0.2, None, None, None])
     sheet.append([])
     sheet.append(["甲项目经费", 0.3, 0.1, 0.2, None, "目标。", IND])
