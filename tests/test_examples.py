@@ -323,3 +323,10 @@ def test_conghua_name_wrapped_over_five_lines(examples):
     assert money(row) == ("7.00", "7.00", None, None)
     assert row.parent == "广州市从化区人力资源和社会保障局"
     assert document.rows_at("unit")[0].name == "广州市从化区人力资源和社会保障局"
+
+
+def test_zengcheng_goal_ending_in_a_full_stop_keeps_indicator_one(examples):
+    row = find(examples["zengcheng"], "执法装备购置经费")
+    assert row.goal == "按照上级文件要求，劳动保障监察队伍工作人员统一着装."
+    assert [indicator.number for indicator in row.indicators] == [1, 2, 3, 4]
+    assert row.indicators[0].name == "定制制服数量"

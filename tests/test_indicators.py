@@ -83,3 +83,9 @@ def test_placeholder_ellipsis_is_kept():
 
 def test_goal_enumerations_are_not_indicators():
     assert parse((1, "依据1、关于做好工作的通知，完成2、3项任务。")) == ()
+
+
+def test_item_right_after_a_full_stop_but_not_after_a_decimal():
+    items = parse((1, "工作人员统一着装.1、1-产出指标；11-数量指标；制服数量；实施周期指标值:2套；年度指标值:2套。"))
+    assert [item.number for item in items] == [1]
+    assert parse((1, "完成率1.1、产出指标")) == ()

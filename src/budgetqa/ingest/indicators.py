@@ -23,8 +23,9 @@ __all__ = ["INDICATOR_START", "parse_indicators"]
 
 _SEP = r"[;；,，]"
 #: Where an item starts: its number and 、, followed by a level-1 category (``1-产出指标``).
+#: A full stop may come right before it (``…管理工作.1、``); a decimal number may not (``1.1、``).
 INDICATOR_START = regex.compile(
-    r"(?<![\d.])(?P<number>\d{1,3})\s*+、\s*+(?=(?:\d{1,2}\s*+-\s*+)?\p{Han}{1,8}?指标)"
+    r"(?<!\d)(?<!\d\.)(?P<number>\d{1,3})\s*+、\s*+(?=(?:\d{1,2}\s*+-\s*+)?\p{Han}{1,8}?指标)"
 )
 _PERIOD = regex.compile(r"实施周期指标值\s*+[:：]\s*+")
 _ANNUAL = regex.compile(r"年度指标值\s*+[:：]\s*+")
