@@ -86,6 +86,11 @@ def test_goal_enumerations_are_not_indicators():
 
 
 def test_item_right_after_a_full_stop_but_not_after_a_decimal():
-    items = parse((1, "工作人员统一着装.1、1-产出指标；11-数量指标；制服数量；实施周期指标值:2套；年度指标值:2套。"))
+    items = parse(
+        (
+            1,
+            "工作人员统一着装.1、1-产出指标；11-数量指标；制服数量；实施周期指标值:2套；年度指标值:2套。",
+        )
+    )
     assert [item.number for item in items] == [1]
     assert parse((1, "完成率1.1、产出指标")) == ()

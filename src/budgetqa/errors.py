@@ -11,10 +11,12 @@ from __future__ import annotations
 __all__ = [
     "BinaryInputError",
     "BudgetQAError",
+    "ConfigError",
     "EmptyInputError",
     "EncodingError",
     "InputError",
     "NotABudgetTableError",
+    "RuleFileError",
     "TruncatedTableError",
     "UsageError",
 ]
@@ -63,3 +65,16 @@ class TruncatedTableError(InputError):
 
 class UsageError(BudgetQAError):
     """The API or CLI was called with arguments that do not fit."""
+
+
+class RuleFileError(BudgetQAError):
+    """A rule file is not valid; the message lists every problem as ``path:line:column: …``."""
+
+    def __init__(self, problems: list[str], *, path: str | None = None) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems), path=None)
+        self.path = path
+
+
+class ConfigError(BudgetQAError):
+    """The ``[tool.budgetqa]`` configuration is not valid."""

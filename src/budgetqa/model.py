@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "COLUMN_LABELS",
     "FUNDING_COLUMNS",
     "MONEY_COLUMNS",
     "ColumnInference",
@@ -47,6 +48,13 @@ MONEY_COLUMNS: tuple[str, ...] = (
 )
 #: The funding columns that should add up to ``total``.
 FUNDING_COLUMNS: tuple[str, ...] = MONEY_COLUMNS[1:]
+#: The printed label of each money column.
+COLUMN_LABELS: dict[str, str] = {
+    "total": "总计",
+    "fiscal_appropriation": "财政拨款",
+    "special_account": "财政专户拨款",
+    "other_funds": "其他资金",
+}
 
 _CENT = Decimal("0.01")
 
@@ -339,6 +347,17 @@ class Document:
     line_roles: tuple[LineRole, ...]
     preamble: tuple[TextPiece, ...] = ()
     raw_unit_of_money: str | None = None
+    source_lines: tuple[str, ...] = ()
+
+    def source(self, line: int, end_line: int | None = None, *, limit: int = 6) -> tuple[str, ...]:
+        """Input lines ``line..end_line`` as printed (at most ``limit``; blank lines skipped)."""
+        last = line if end_line is None else end_line
+        picked = [
+            self.source_lines[number - 1]
+            for number in range(line, last + 1)
+            if 0 < number <= len(self.source_lines) and self.source_lines[number - 1].strip()
+        ]
+        return tuple(picked[:limit])
 
     @property
     def stats(self) -> DocumentStats:

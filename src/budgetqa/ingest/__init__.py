@@ -95,6 +95,7 @@ def read_text(source: SourceText) -> Document:
             layout="tsv",
             encoding=source.encoding,
             ocr_layout="tsv-ocr",
+            source_lines=source.lines,
         )
     if looks_like_layout_text(source.lines):
         return read_layout_text(source)

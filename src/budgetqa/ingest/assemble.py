@@ -127,6 +127,7 @@ def assemble_document(
     records: Sequence[RawRecord],
     fragments: Sequence[Fragment],
     line_roles: Sequence[LineRole],
+    source_lines: Sequence[str] = (),
 ) -> Document:
     """Build the canonical document from a reader's records and line roles."""
     if not records:
@@ -215,6 +216,7 @@ def assemble_document(
         fragments=tuple(fragments),
         line_roles=tuple(line_roles),
         preamble=tuple(preamble_pieces),
+        source_lines=tuple(source_lines),
     )
 
 

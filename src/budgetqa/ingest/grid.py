@@ -53,6 +53,7 @@ def read_grid(
     layout: str,
     encoding: str | None,
     ocr_layout: str | None = None,
+    source_lines: Sequence[str] | None = None,
 ) -> Document:
     """Read a grid of cells into a :class:`Document`.
 
@@ -107,7 +108,17 @@ def read_grid(
         records=result.records,
         fragments=result.fragments,
         line_roles=roles,
+        source_lines=source_lines if source_lines is not None else _lines_of(rows, total_lines),
     )
+
+
+def _lines_of(rows: Sequence[GridRow], total_lines: int) -> list[str]:
+    """Source lines for inputs that are not text (XLSX, DataFrame): the cells joined by tabs."""
+    lines = [""] * total_lines
+    for row in rows:
+        if 1 <= row.line <= total_lines:
+            lines[row.line - 1] = "\t".join(row.cells).rstrip("\t")
+    return lines
 
 
 def _read_body(

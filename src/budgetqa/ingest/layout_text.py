@@ -195,6 +195,7 @@ def read_layout_text(source: SourceText) -> Document:
         records=records,
         fragments=fragments,
         line_roles=roles,
+        source_lines=lines,
     )
 
 

@@ -1,0 +1,1 @@
+"""The rule files shipped with budgetqa (data only)."""

@@ -1,0 +1,24 @@
+"""The check kinds behind the rules, one per module, registered by name in :data:`CHECKS`."""
+
+from __future__ import annotations
+
+from budgetqa.checks import (  # noqa: F401 - importing a module registers its check kind
+    ambiguous_columns,
+    amount_text,
+    children_sum,
+    duplicate_rows,
+    fragments,
+    funding_sum,
+    indicator_missing_value,
+    indicator_numbering,
+    indicator_over_limit,
+    indicator_value_mismatch,
+    missing_amount,
+    missing_cells,
+    missing_text,
+    similar_names,
+    text_pattern,
+)
+from budgetqa.checks.base import CHECKS, CheckKind, Hit, Param, register
+
+__all__ = ["CHECKS", "CheckKind", "Hit", "Param", "register"]

@@ -1,0 +1,87 @@
+"""``children_sum``: a parent's amounts equal the sums of its children's, column by column."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.model import COLUMN_LABELS, MONEY_COLUMNS, Document, Level, Row, format_amount
+
+
+def descendants(document: Document, parent: Row, level: Level) -> list[Row]:
+    """Rows of ``level`` below ``parent`` (children, or grandchildren through units)."""
+    found: list[Row] = []
+    frontier = {parent.index}
+    for row in document.rows[parent.index + 1 :]:
+        if row.parent_index in frontier:
+            if row.level is level:
+                found.append(row)
+            else:
+                frontier.add(row.index)
+    return found
+
+
+@register
+class ChildrenSumCheck(CheckKind):
+    name = "children_sum"
+    description = (
+        "Every money column of a parent row (a unit, or 合计) equals the sum of that column over "
+        "its child rows (its projects, or its units, or all projects under it)."
+    )
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "parent_level": Param("str", "unit", "level of the parent rows", ("total", "unit")),
+        "child_level": Param("str", "project", "level of the rows summed", ("unit", "project")),
+        "columns": Param("list[str]", list(MONEY_COLUMNS), "money columns compared", MONEY_COLUMNS),
+        "tolerance": Param(
+            "decimal", "0", "largest difference accepted, in the table's money unit"
+        ),
+    }
+    fields = frozenset(
+        {"column", "expected", "actual", "difference", "children", "parent_level", "child_level"}
+    )
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        parent_level = Level(params["parent_level"])
+        child_level = Level(params["child_level"])
+        tolerance: Decimal = params["tolerance"]
+        for parent in document.rows_at(parent_level):
+            children = descendants(document, parent, child_level)
+            if not children:
+                continue
+            for column in params["columns"]:
+                own = parent.amount(column)
+                values = [child.amount(column) for child in children]
+                if own is None and all(value is None for value in values):
+                    continue
+                total = sum((value for value in values if value is not None), Decimal(0))
+                expected = own if own is not None else Decimal(0)
+                difference = total - expected
+                if abs(difference) <= tolerance:
+                    continue
+                yield Hit(
+                    span=parent.span,
+                    row=parent,
+                    key=f"{parent.index}:{column}",
+                    fields={
+                        **row_fields(parent, document),
+                        "column": COLUMN_LABELS[column],
+                        "expected": format_amount(own) or "blank",
+                        "actual": format_amount(total),
+                        "difference": format_amount(difference),
+                        "children": len(children),
+                        "parent_level": parent_level.value,
+                        "child_level": child_level.value,
+                    },
+                    expected=format_amount(expected),
+                    actual=format_amount(total),
+                    difference=format_amount(difference),
+                    facts={
+                        "kind": "children_sum",
+                        "parent": parent.index,
+                        "column": column,
+                        "difference": difference,
+                        "children": tuple(child.index for child in children),
+                    },
+                )

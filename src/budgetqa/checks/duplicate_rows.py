@@ -1,0 +1,65 @@
+"""``duplicate_rows``: the same row entered twice under the same parent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.model import MONEY_COLUMNS, Document, Row, format_amount
+from budgetqa.text import fold, squeeze_name
+
+
+def row_identity(row: Row) -> tuple[object, ...]:
+    """What makes two rows the same entry: parent, name, amounts, goal and indicators."""
+    return (
+        row.parent_index,
+        row.level,
+        fold(squeeze_name(row.name)),
+        row.amounts,
+        fold(squeeze_name(row.goal)),
+        fold(squeeze_name(row.indicator_text)),
+    )
+
+
+@register
+class DuplicateRowsCheck(CheckKind):
+    name = "duplicate_rows"
+    description = (
+        "Rows under the same parent with the same name, amounts, goal and indicators: the same "
+        "entry printed twice. Each repeat after the first is reported, pointing at the first."
+    )
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "levels": Param(
+            "list[str]", ["unit", "project"], "row levels checked", ("unit", "project")
+        ),
+    }
+    fields = frozenset({"first_line", "copies", "amount"})
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        groups: dict[tuple[object, ...], list[Row]] = {}
+        for row in document.rows:
+            if row.level.value in params["levels"]:
+                groups.setdefault(row_identity(row), []).append(row)
+        for rows in groups.values():
+            first = rows[0]
+            for repeat in rows[1:]:
+                yield Hit(
+                    span=repeat.span,
+                    row=repeat,
+                    key=str(repeat.index),
+                    fields={
+                        **row_fields(repeat, document),
+                        "first_line": first.span.line,
+                        "copies": len(rows),
+                        "amount": format_amount(repeat.total) or "blank",
+                    },
+                    actual=format_amount(repeat.total),
+                    facts={
+                        "kind": "duplicate",
+                        "row": repeat.index,
+                        "first": first.index,
+                        "parent": repeat.parent_index,
+                        "amounts": {column: repeat.amount(column) for column in MONEY_COLUMNS},
+                    },
+                )

@@ -1,0 +1,63 @@
+"""``funding_sum``: a row's funding columns add up to its 总计."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.model import FUNDING_COLUMNS, Document, format_amount
+
+
+@register
+class FundingSumCheck(CheckKind):
+    name = "funding_sum"
+    description = (
+        "财政拨款 + 财政专户拨款 + 其他资金 equals 总计 on every row (blank cells count as zero)."
+    )
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "tolerance": Param(
+            "decimal", "0", "largest difference accepted, in the table's money unit"
+        ),
+        "levels": Param(
+            "list[str]",
+            ["total", "unit", "project"],
+            "row levels checked",
+            ("total", "unit", "project"),
+        ),
+    }
+    fields = frozenset({"expected", "actual", "difference", "blank_funding"})
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        tolerance: Decimal = params["tolerance"]
+        for row in document.rows:
+            if row.level.value not in params["levels"] or row.total is None:
+                continue
+            values = [row.amount(column) for column in FUNDING_COLUMNS]
+            funding = sum((value for value in values if value is not None), Decimal(0))
+            difference = funding - row.total
+            if abs(difference) <= tolerance:
+                continue
+            blank = all(value is None for value in values)
+            yield Hit(
+                span=row.span,
+                row=row,
+                key=str(row.index),
+                fields={
+                    **row_fields(row, document),
+                    "expected": format_amount(row.total),
+                    "actual": format_amount(funding),
+                    "difference": format_amount(difference),
+                    "blank_funding": "; all its funding cells are blank" if blank else "",
+                },
+                expected=format_amount(row.total),
+                actual=format_amount(funding),
+                difference=format_amount(difference),
+                facts={
+                    "kind": "funding_sum",
+                    "row": row.index,
+                    "blank_funding": blank,
+                    "total": row.total,
+                },
+            )

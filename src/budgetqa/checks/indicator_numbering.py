@@ -1,0 +1,48 @@
+"""``indicator_numbering``: indicators numbered 1, 2, 3… with no gap and no repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.model import Document
+
+
+@register
+class IndicatorNumberingCheck(CheckKind):
+    name = "indicator_numbering"
+    description = (
+        "A row's indicators are numbered from 1 without gaps or repeats. A gap or repeat usually "
+        "means an indicator was lost, pasted twice, or text from another row ran in."
+    )
+    fields = frozenset({"number", "expected_number", "problem"})
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        for row in document.rows:
+            expected = 1
+            seen: set[int] = set()
+            for indicator in row.indicators:
+                number = indicator.number
+                problem = None
+                if number in seen:
+                    problem = "repeats a number"
+                elif number != expected:
+                    problem = "skips" if number > expected else "goes backwards"
+                if problem is not None:
+                    yield Hit(
+                        span=indicator.span,
+                        row=row,
+                        key=f"{row.index}:{indicator.span.line}:{number}",
+                        fields={
+                            **row_fields(row, document),
+                            "number": number,
+                            "expected_number": expected,
+                            "problem": problem,
+                        },
+                        expected=str(expected),
+                        actual=str(number),
+                        facts={"kind": "indicator", "row": row.index},
+                    )
+                seen.add(number)
+                expected = max(expected, number + 1)

@@ -1,0 +1,67 @@
+"""``indicator_over_limit``: a percentage target above a limit (满意度 over 100%)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import regex
+
+from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.model import Document, format_amount
+from budgetqa.text import fold
+
+_PERCENT = regex.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+@register
+class IndicatorOverLimitCheck(CheckKind):
+    name = "indicator_over_limit"
+    description = (
+        "Indicators whose name matches the rule's pattern (by default satisfaction and rates) "
+        "cannot have a percentage target above the limit (by default 100%)."
+    )
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "name_pattern": Param(
+            "str", "满意|率", "regular expression on the indicator's name and categories"
+        ),
+        "limit": Param("decimal", "100", "largest acceptable percentage"),
+    }
+    fields = frozenset({"number", "indicator", "value", "limit"})
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        name_pattern = regex.compile(params["name_pattern"])
+        limit: Decimal = params["limit"]
+        for row in document.rows:
+            for indicator in row.indicators:
+                label = " ".join(
+                    filter(None, (indicator.name, indicator.category, indicator.subcategory))
+                )
+                if not name_pattern.search(label):
+                    continue
+                values = [indicator.period_value or "", indicator.annual_value or ""]
+                over = [
+                    Decimal(match.group(1))
+                    for value in values
+                    for match in _PERCENT.finditer(fold(value))
+                    if Decimal(match.group(1)) > limit
+                ]
+                if not over:
+                    continue
+                worst = max(over)
+                yield Hit(
+                    span=indicator.span,
+                    row=row,
+                    key=f"{row.index}:{indicator.span.line}:{indicator.number}",
+                    fields={
+                        **row_fields(row, document),
+                        "number": indicator.number,
+                        "indicator": indicator.name,
+                        "value": f"{worst}%",
+                        "limit": f"{limit}%",
+                    },
+                    expected=f"<= {format_amount(limit) or limit}%",
+                    actual=f"{worst}%",
+                    facts={"kind": "indicator", "row": row.index},
+                )

@@ -1,0 +1,300 @@
+"""Findings and the report: what an audit found, as plain data.
+
+A :class:`Finding` is never raised; it is returned. Its ``to_dict()`` keys are stable and form
+the JSON report schema (``docs/report-schema.md``, version :data:`SCHEMA_VERSION`).
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Category",
+    "DocumentSummary",
+    "Finding",
+    "Location",
+    "ReadFailure",
+    "Report",
+    "Severity",
+]
+
+#: Version of the JSON report schema; bumped on any incompatible change.
+SCHEMA_VERSION = "1.0"
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is. Ordered: ``error`` > ``warning`` > ``info``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+class Category(enum.StrEnum):
+    """The family of problem a rule looks for."""
+
+    ARITHMETIC = "arithmetic"
+    DUPLICATE = "duplicate"
+    PLACEHOLDER = "placeholder"
+    INDICATOR = "indicator"
+    TEXT = "text"
+    STRUCTURE = "structure"
+
+
+@attrs.frozen
+class Location:
+    """Where a finding is: file, physical lines, and the unit and row it concerns."""
+
+    path: str
+    line: int | None
+    end_line: int | None
+    unit: str | None = None
+    row: str | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.path
+        if self.end_line is None or self.end_line == self.line:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}-{self.end_line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "unit": self.unit,
+            "row": self.row,
+        }
+
+
+@attrs.frozen
+class Finding:
+    """One problem found by one rule at one place.
+
+    ``expected``/``actual``/``difference`` are decimal strings where money is compared
+    (``difference = actual - expected``), otherwise short texts or ``None``. ``related`` holds
+    the ids of findings this one explains or is explained by; ``explanation`` says how.
+    """
+
+    id: str
+    code: str
+    name: str
+    category: Category
+    severity: Severity
+    message: str
+    location: Location
+    expected: str | None = None
+    actual: str | None = None
+    difference: str | None = None
+    related: tuple[str, ...] = ()
+    explanation: str | None = None
+    source: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "name": self.name,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "location": self.location.to_dict(),
+            "expected": self.expected,
+            "actual": self.actual,
+            "difference": self.difference,
+            "related": list(self.related),
+            "explanation": self.explanation,
+            "source": list(self.source),
+        }
+
+
+@attrs.frozen
+class DocumentSummary:
+    """What the report says about one document that was read."""
+
+    path: str
+    layout: str
+    department: str | None
+    stats: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "layout": self.layout,
+            "department": self.department,
+            "stats": dict(self.stats),
+        }
+
+
+@attrs.frozen
+class ReadFailure:
+    """An input that could not be read at all (its error message starts with ``path:line:``)."""
+
+    path: str
+    error: str
+    kind: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error, "kind": self.kind}
+
+
+@attrs.frozen
+class Report:
+    """The result of an audit: findings, the documents read, and the inputs that failed."""
+
+    findings: tuple[Finding, ...]
+    documents: tuple[DocumentSummary, ...]
+    failures: tuple[ReadFailure, ...] = ()
+    rules: tuple[str, ...] = ()
+    tool_version: str = ""
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def by_code(self, code: str) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if finding.code == code)
+
+    def filter(
+        self,
+        *,
+        severity: Severity | str | None = None,
+        category: Category | str | None = None,
+        codes: Iterable[str] | None = None,
+        path: str | None = None,
+    ) -> Report:
+        """A report with only the findings at or above ``severity``, of ``category``, etc."""
+        wanted_codes = None if codes is None else set(codes)
+        minimum = None if severity is None else Severity(severity)
+        kind = None if category is None else Category(category)
+        kept = tuple(
+            finding
+            for finding in self.findings
+            if (minimum is None or finding.severity.at_least(minimum))
+            and (kind is None or finding.category is kind)
+            and (wanted_codes is None or finding.code in wanted_codes)
+            and (path is None or finding.location.path == path)
+        )
+        return attrs.evolve(self, findings=kept)
+
+    def worst(self) -> Severity | None:
+        """The most severe finding's severity, or ``None`` when there is none."""
+        if not self.findings:
+            return None
+        return max(
+            (finding.severity for finding in self.findings), key=lambda severity: severity.rank
+        )
+
+    def summary(self) -> dict[str, Any]:
+        severities = Counter(finding.severity.value for finding in self.findings)
+        categories = Counter(finding.category.value for finding in self.findings)
+        codes = Counter(finding.code for finding in self.findings)
+        return {
+            "findings": len(self.findings),
+            "documents": len(self.documents),
+            "unreadable": len(self.failures),
+            "by_severity": {
+                severity.value: severities.get(severity.value, 0) for severity in Severity
+            },
+            "by_category": {
+                category.value: categories.get(category.value, 0) for category in Category
+            },
+            "by_code": dict(sorted(codes.items())),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (``docs/report-schema.md``)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "budgetqa", "version": self.tool_version},
+            "summary": self.summary(),
+            "documents": [document.to_dict() for document in self.documents],
+            "unreadable": [failure.to_dict() for failure in self.failures],
+            "rules": list(self.rules),
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The findings as a pandas DataFrame, one row per finding (needs ``budgetqa[pandas]``)."""
+        import pandas as pd
+
+        columns = [
+            "id", "code", "name", "category", "severity", "path", "line", "end_line", "unit", "row",
+            "message", "expected", "actual", "difference", "related", "explanation",
+        ]  # fmt: skip
+        records = [
+            {
+                **{
+                    key: value
+                    for key, value in finding.to_dict().items()
+                    if key not in {"location", "source"}
+                },
+                **finding.location.to_dict(),
+                "related": ",".join(finding.related),
+            }
+            for finding in self.findings
+        ]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    def _repr_html_(self) -> str:
+        """A compact summary and findings table for notebooks (all text escaped)."""
+        summary = self.summary()
+        counts = ", ".join(f"{count} {name}" for name, count in summary["by_severity"].items())
+        rows = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    finding.severity.value,
+                    finding.code,
+                    str(finding.location),
+                    finding.location.row or "",
+                    finding.message,
+                    finding.difference or "",
+                )
+            )
+            + "</tr>"
+            for finding in self.findings
+        )
+        return (
+            f"<div><strong>budgetqa report</strong>: {len(self.documents)} document(s), "
+            f"{len(self.findings)} finding(s) ({html.escape(counts)})"
+            "<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>row</th>"
+            f"<th>message</th><th>difference</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+
+
+def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings in reading order: by file, line, then code."""
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (
+                f.location.path,
+                f.location.line or 0,
+                f.location.end_line or 0,
+                f.code,
+                f.id,
+            ),
+        )
+    )

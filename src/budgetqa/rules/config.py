@@ -1,0 +1,85 @@
+"""The ``[tool.budgetqa]`` table of a pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import attrs
+
+from budgetqa.errors import ConfigError
+
+__all__ = ["Config", "find_pyproject", "load_config"]
+
+_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths"}
+
+
+@attrs.frozen
+class Config:
+    """Settings from ``[tool.budgetqa]``; paths in it are relative to the pyproject.toml."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    rules: tuple[Path, ...] = ()
+    severity: dict[str, str] = attrs.field(factory=dict)
+    fail_on: str | None = None
+    paths: tuple[Path, ...] = ()
+    source: Path | None = None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _strings(value: object, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{where}: [tool.budgetqa] {key} must be a string or a list of strings")
+    return tuple(value)
+
+
+def load_config(start: Path | None = None) -> Config:
+    """Read ``[tool.budgetqa]`` from the nearest pyproject.toml (an empty Config if none)."""
+    pyproject = find_pyproject((start or Path.cwd()).resolve())
+    if pyproject is None:
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from None
+    table = data.get("tool", {}).get("budgetqa")
+    if table is None:
+        return Config(source=pyproject)
+    where = str(pyproject)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [tool.budgetqa] must be a table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: [tool.budgetqa] has unknown keys {', '.join(unknown)}"
+            f" (known: {', '.join(sorted(_KEYS))})"
+        )
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict) or not all(isinstance(v, str) for v in severity.values()):
+        raise ConfigError(
+            f"{where}: [tool.budgetqa] severity must map rule codes or names to error/warning/info"
+        )
+    fail_on = table.get("fail-on")
+    if fail_on is not None and fail_on not in {"error", "warning", "info", "never"}:
+        raise ConfigError(f"{where}: [tool.budgetqa] fail-on must be error, warning, info or never")
+    base = pyproject.parent
+    return Config(
+        select=_strings(table.get("select", []), "select", where),
+        ignore=_strings(table.get("ignore", []), "ignore", where),
+        rules=tuple(base / item for item in _strings(table.get("rules", []), "rules", where)),
+        severity=dict(severity),
+        fail_on=fail_on,
+        paths=tuple(base / item for item in _strings(table.get("paths", []), "paths", where)),
+        source=pyproject,
+    )

@@ -1,0 +1,65 @@
+"""A rule, as loaded and validated from a rule file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from budgetqa.findings import Category, Severity
+
+__all__ = ["RuleExample", "RuleSpec"]
+
+
+@attrs.frozen
+class RuleExample:
+    """A small table in a rule file that shows the rule failing or passing.
+
+    ``lines`` (failing examples) are the lines where findings must start. Examples are both the
+    rule's documentation and its test cases.
+    """
+
+    kind: str
+    table: str
+    lines: tuple[int, ...] = ()
+    note: str = ""
+
+
+@attrs.frozen
+class RuleSpec:
+    """One rule: a stable code and name, what it checks with which parameters, how it reports."""
+
+    code: str
+    name: str
+    category: Category
+    severity: Severity
+    check: str
+    params: Mapping[str, Any]
+    raw_params: Mapping[str, Any]
+    message: str
+    rationale: str
+    groups: tuple[str, ...] = ()
+    examples: tuple[RuleExample, ...] = ()
+    source: str = ""
+
+    def with_severity(self, severity: Severity) -> RuleSpec:
+        return attrs.evolve(self, severity=severity)
+
+    @property
+    def family(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "check": self.check,
+            "params": dict(self.raw_params),
+            "groups": list(self.groups),
+            "message": self.message,
+            "rationale": self.rationale,
+            "source": self.source,
+        }
