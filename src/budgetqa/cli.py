@@ -1,8 +1,9 @@
 """The ``budgetqa`` command line.
 
-Exit codes: 0 success; 2 bad usage or input that could not be read (each bad file gets one
-line on stderr naming it, and the other files are still processed). Set ``BUDGETQA_DEBUG=1``
-to see a traceback for an unexpected internal error.
+Exit codes: 0 success (for ``audit``: nothing found at or above ``--fail-on``); 1 ``audit``
+found something at or above ``--fail-on``; 2 bad usage, an invalid rule file, or input that
+could not be read (each bad file gets one line on stderr naming it, and the other files are
+still processed); 3 an internal error (set ``BUDGETQA_DEBUG=1`` for the traceback).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from budgetqa.errors import BudgetQAError, UsageError
 __all__ = ["main"]
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
@@ -56,7 +58,167 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
     parse.set_defaults(handler=_run_parse)
+
+    audit = commands.add_parser(
+        "audit",
+        help="check tables against the rules and report the findings",
+        description=(
+            "Audit budget tables: sums that do not add up, repeated rows, placeholders, indicator "
+            "and text problems. Settings in [tool.budgetqa] of the nearest pyproject.toml apply; "
+            "options given here win."
+        ),
+    )
+    audit.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="table files to audit")
+    audit.add_argument(
+        "--examples", action="store_true", help="also audit the five bundled example tables"
+    )
+    audit.add_argument(
+        "--rules",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE_OR_DIR",
+        help="extra rule file or folder of *.yaml (repeatable)",
+    )
+    audit.add_argument(
+        "--no-builtin-rules", action="store_true", help="run only the rules given with --rules"
+    )
+    audit.add_argument("--select", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
+    audit.add_argument("--ignore", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
+    audit.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="RULE=LEVEL",
+        help="override a rule's severity, e.g. DU102=warning (repeatable)",
+    )
+    audit.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "html"),
+        default="text",
+        help="report format",
+    )
+    audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    audit.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        default=None,
+        help="exit 1 when a finding at or above this severity is found (default: error)",
+    )
+    audit.set_defaults(handler=_run_audit)
+
+    rules = commands.add_parser(
+        "rules", help="list the rules", description="List the rules that would run."
+    )
+    rules.add_argument("--rules", action="append", type=Path, default=[], metavar="FILE_OR_DIR")
+    rules.add_argument("--select", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
+    rules.add_argument("--ignore", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(handler=_run_rules)
+
+    explain = commands.add_parser("explain", help="show one rule's documentation")
+    explain.add_argument("rule", metavar="CODE_OR_NAME")
+    explain.add_argument("--rules", action="append", type=Path, default=[], metavar="FILE_OR_DIR")
+    explain.set_defaults(handler=_run_explain)
     return parser
+
+
+_TOKENS_HELP = (
+    "rule codes (AR101), code prefixes (AR), names (arithmetic.unit_projects_sum), categories "
+    "or groups, comma-separated (repeatable)"
+)
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0].rstrip(".") + "."
+
+
+def _tokens(values: list[str]) -> list[str]:
+    return [token.strip() for value in values for token in value.split(",") if token.strip()]
+
+
+def _write(output: Path | None, text: str) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def _run_audit(arguments: argparse.Namespace) -> int:
+    from budgetqa.api import audit
+    from budgetqa.examples import example_paths
+    from budgetqa.findings import Severity
+    from budgetqa.report import render_report
+    from budgetqa.rules.config import load_config
+
+    config = load_config()
+    paths: list[Path] = list(arguments.paths) or list(config.paths)
+    if arguments.examples:
+        paths.extend(example_paths())
+    if not paths:
+        raise UsageError("audit: give at least one PATH, or --examples")
+    severity: dict[str, str] = dict(config.severity)
+    for item in arguments.severity:
+        token, separator, level = item.partition("=")
+        if not separator:
+            raise UsageError(f"--severity {item!r}: expected RULE=LEVEL, e.g. DU102=warning")
+        severity[token.strip()] = level.strip()
+    report = audit(
+        paths,
+        rules=[*config.rules, *arguments.rules],
+        builtin=not arguments.no_builtin_rules,
+        select=_tokens(arguments.select) or list(config.select),
+        ignore=[*config.ignore, *_tokens(arguments.ignore)],
+        severity=severity,
+    )
+    for failure in report.failures:
+        print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+    _write(arguments.output, render_report(report, arguments.format))
+    if report.failures:
+        return EXIT_USAGE
+    fail_on = arguments.fail_on or config.fail_on or "error"
+    if fail_on != "never":
+        worst = report.worst()
+        if worst is not None and worst.at_least(Severity(fail_on)):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _run_rules(arguments: argparse.Namespace) -> int:
+    import json
+
+    from budgetqa.api import resolve_rules
+
+    rules = resolve_rules(
+        arguments.rules, select=_tokens(arguments.select), ignore=_tokens(arguments.ignore)
+    )
+    if arguments.format == "json":
+        sys.stdout.write(
+            json.dumps([rule.to_dict() for rule in rules], ensure_ascii=False, indent=2) + "\n"
+        )
+        return EXIT_OK
+    for rule in rules:
+        print(
+            f"{rule.code}  {rule.severity.value:<7}  {rule.name:<36}"
+            f" {_first_sentence(rule.rationale)}"
+        )
+    return EXIT_OK
+
+
+def _run_explain(arguments: argparse.Namespace) -> int:
+    from budgetqa.api import resolve_rules
+    from budgetqa.rules.docs import rule_page
+
+    rules = resolve_rules(arguments.rules)
+    wanted = arguments.rule.strip()
+    for rule in rules:
+        if wanted.upper() == rule.code or wanted == rule.name:
+            sys.stdout.write(rule_page(rule))
+            return EXIT_OK
+    raise UsageError(f"explain: no rule {wanted!r} (see `budgetqa rules`)")
 
 
 def _run_parse(arguments: argparse.Namespace) -> int:

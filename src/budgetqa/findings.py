@@ -285,16 +285,10 @@ class Report:
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Findings in reading order: by file, line, then code."""
-    return tuple(
-        sorted(
-            findings,
-            key=lambda f: (
-                f.location.path,
-                f.location.line or 0,
-                f.location.end_line or 0,
-                f.code,
-                f.id,
-            ),
-        )
-    )
+    """Findings in reading order: by file and line, the most severe first, then by code."""
+
+    def key(finding: Finding) -> tuple[str, int, int, str, str]:
+        location = finding.location
+        return (location.path, location.line or 0, -finding.severity.rank, finding.code, finding.id)
+
+    return tuple(sorted(findings, key=key))

@@ -196,9 +196,10 @@ def _rule(entry: object, path: str) -> tuple[RuleSpec | None, list[str]]:
         line, column = entry.marks.get(key, entry.mark)
         return f"{path}:{line}:{column}"
 
+    unknown_keys: list[str] = []
     for key in entry:
         if key not in _RULE_KEYS:
-            problems.append(
+            unknown_keys.append(
                 f"{at(key)}: unknown key {key!r} (expected one of: {', '.join(sorted(_RULE_KEYS))})"
             )
     for key in _REQUIRED:
@@ -207,7 +208,8 @@ def _rule(entry: object, path: str) -> tuple[RuleSpec | None, list[str]]:
         elif not isinstance(entry[key], str) or not entry[key].strip():
             problems.append(f"{at(key)}: {key!r} must be a non-empty string")
     if problems:
-        return None, problems
+        return None, [*unknown_keys, *problems]
+    problems.extend(unknown_keys)
 
     code, name, check = entry["code"], entry["name"], entry["check"]
     if not _CODE.match(code):

@@ -25,6 +25,20 @@ class RuleExample:
     lines: tuple[int, ...] = ()
     note: str = ""
 
+    @property
+    def text(self) -> str:
+        """The example as table text: ``a | b | c`` lines become tab-separated cells.
+
+        Lines without ``|`` (title lines, or a whole example in PDF layout text) stay as written.
+        """
+        if not any("|" in line for line in self.table.splitlines()):
+            return self.table
+        converted = [
+            "\t".join(cell.strip() for cell in line.split("|")) if "|" in line else line
+            for line in self.table.splitlines()
+        ]
+        return "\n".join(converted) + "\n"
+
 
 @attrs.frozen
 class RuleSpec:

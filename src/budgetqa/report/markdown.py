@@ -1,0 +1,64 @@
+"""The Markdown report: a summary and a table of findings per file.
+
+Every piece of table text is escaped, so a cell holding ``|``, ``*``, ``<script>`` or a link
+cannot change the report's structure.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import regex
+
+from budgetqa.findings import Report
+
+__all__ = ["escape_markdown", "render_markdown"]
+
+_SPECIAL = regex.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown (and inline HTML) control characters; flatten line breaks."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def render_markdown(report: Report) -> str:
+    summary = report.summary()
+    out = ["# budgetqa audit report", ""]
+    out.append(
+        f"{summary['findings']} finding(s) in {summary['documents']} document(s)"
+        + (f", {summary['unreadable']} unreadable" if summary["unreadable"] else "")
+        + "."
+    )
+    out += ["", "| severity | count |", "| --- | ---: |"]
+    out += [f"| {name} | {count} |" for name, count in summary["by_severity"].items()]
+    out += ["", "| category | count |", "| --- | ---: |"]
+    out += [f"| {name} | {count} |" for name, count in summary["by_category"].items() if count]
+    for failure in report.failures:
+        out += ["", f"- **unreadable**: {escape_markdown(failure.error)}"]
+    for path, findings in groupby(report.findings, key=lambda finding: finding.location.path):
+        out += ["", f"## {escape_markdown(path)}", ""]
+        out += ["| line | severity | code | row | message | expected | actual | difference |"]
+        out += ["| ---: | --- | --- | --- | --- | ---: | ---: | ---: |"]
+        for finding in findings:
+            location = finding.location
+            lines = (
+                f"{location.line}"
+                if location.end_line in (None, location.line)
+                else f"{location.line}–{location.end_line}"
+            )
+            message = escape_markdown(finding.message)
+            if finding.explanation:
+                message += f" <br>*{escape_markdown(finding.explanation)}*"
+            cells = [
+                lines,
+                finding.severity.value,
+                f"`{finding.code}`",
+                escape_markdown(location.row or ""),
+                message,
+                escape_markdown(finding.expected or ""),
+                escape_markdown(finding.actual or ""),
+                escape_markdown(finding.difference or ""),
+            ]
+            out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
