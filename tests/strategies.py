@@ -186,7 +186,9 @@ def tables(draw: st.DrawFn, columns: tuple[bool, bool, bool] | None = None) -> T
         )
     return TableSpec(
         department="广州市" + draw(han(2, 10)) + "局",
-        units=tuple(draw(st.lists(units(columns), min_size=1, max_size=4))),
+        units=tuple(
+            draw(st.lists(units(columns), min_size=1, max_size=4, unique_by=lambda u: u.name))
+        ),
         columns=columns,
     )
 

@@ -285,10 +285,12 @@ class Report:
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Findings in reading order: by file and line, the most severe first, then by code."""
+    """Findings in reading order: by file and lines, the most severe first, then by code."""
 
-    def key(finding: Finding) -> tuple[str, int, int, str, str]:
+    def key(finding: Finding) -> tuple[str, int, int, int, str, str]:
         location = finding.location
-        return (location.path, location.line or 0, -finding.severity.rank, finding.code, finding.id)
+        line = location.line or 0
+        end = location.end_line or line
+        return (location.path, line, end, -finding.severity.rank, finding.code, finding.id)
 
     return tuple(sorted(findings, key=key))

@@ -1,0 +1,153 @@
+"""Integration: the audit of the five real tables finds what a careful auditor would."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import budgetqa
+from budgetqa.findings import Finding, Report
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def reports(examples) -> dict[str, Report]:
+    return {district: budgetqa.audit(document) for district, document in examples.items()}
+
+
+def only(report: Report, code: str, **where) -> list[Finding]:
+    found = [
+        finding
+        for finding in report.by_code(code)
+        if all(getattr(finding.location, key) == value for key, value in where.items())
+    ]
+    return found
+
+
+def figures(finding: Finding) -> tuple[str | None, str | None, str | None]:
+    return finding.expected, finding.actual, finding.difference
+
+
+def test_huadu_is_clean(reports):
+    assert list(reports["huadu"]) == []
+
+
+def test_panyu_only_html_left_in_text(reports):
+    report = reports["panyu"]
+    assert Counter(finding.code for finding in report) == {"TX101": 24}
+    lines = sorted({finding.location.line for finding in report})
+    assert lines == [25, 26, 27, 38, 39, 40]
+    assert report.findings[0].actual == "<p>"
+
+
+def test_conghua_unit_totals_off_by_exactly_the_repeated_rows(reports):
+    report = reports["conghua"]
+    repeats = report.by_code("DU101")
+    assert [(f.location.line, f.location.row, f.actual) for f in repeats] == [
+        (193, "劳动保障监察协管员财政补助项目（2024年市补助）（穗财社〔2023〕33）", "281.40"),
+        (471, "企业职教幼教退休教师生活补贴费", "148.80"),
+        (558, "原国有企业部分退休人员补贴", "188.00"),
+        (973, "编外人员经费(1)-临时聘用人员经费", "12.00"),
+    ]
+    by_unit = {
+        (f.location.row, f.message.split(" in ")[1].split(",")[0]): f
+        for f in report.by_code("AR102")
+    }
+    hr = by_unit["广州市从化区人力资源和社会保障局", "总计"]
+    assert figures(hr) == ("2467.17", "2748.57", "281.40")
+    assert hr.location.line == 10
+    assert hr.related == (repeats[0].id,)
+    assert "exactly accounted for" in (hr.explanation or "")
+    social = by_unit["广州市从化区社会保险基金管理中心", "总计"]
+    assert figures(social) == ("1335.72", "1672.52", "336.80")
+    assert set(social.related) == {repeats[1].id, repeats[2].id}
+    rural = by_unit["广州市从化区城乡居民保险管理中心", "财政拨款"]
+    assert figures(rural) == ("125.39", "137.39", "12.00")
+    assert rural.related == (repeats[3].id,)
+    # The repeated rows point back at the sums they explain.
+    assert hr.id in repeats[0].related
+    total = [f for f in report.by_code("AR104") if f.difference == "630.20"]
+    assert len(total) == 2
+    assert set(total[0].related) == {repeat.id for repeat in repeats}
+
+
+def test_conghua_tranches_with_marked_names_are_info_only(reports):
+    tranches = reports["conghua"].by_code("DU102")
+    assert len(tranches) == 12
+    assert all(f.severity.value == "info" for f in tranches)
+    first = tranches[0]
+    assert (first.location.line, first.location.row, first.expected, first.actual) == (
+        282,
+        "人事档案信息化建设专项经费·",
+        "16.92",
+        "74.21",
+    )
+    # 编外人员经费(1)-临时聘用人员经费 in two different units is not a duplicate.
+    assert not only(reports["conghua"], "DU101", line=958)
+
+
+def test_yuexiu_blank_funding_row_explains_the_unit_gap(reports):
+    report = reports["yuexiu"]
+    (blank,) = report.by_code("AR101")
+    assert (blank.location.line, figures(blank)) == (38, ("216.99", "0.00", "-216.99"))
+    assert "all its funding cells are blank" in blank.message
+    unit_gap = [f for f in report.by_code("AR102") if f.difference == "-216.99"]
+    assert len(unit_gap) == 1
+    assert unit_gap[0].location.row == "广州市越秀区退休职工管理委员会办公室"
+    assert figures(unit_gap[0]) == ("4272.69", "4055.70", "-216.99")
+    assert unit_gap[0].related == (blank.id,)
+    assert unit_gap[0].id in blank.related
+
+
+def test_yuexiu_cent_differences_are_flagged_as_rounding(reports):
+    cents = [f for f in reports["yuexiu"].by_code("AR102") if f.difference == "-0.01"]
+    assert len(cents) == 2
+    assert all("rounding" in (f.explanation or "") for f in cents)
+
+
+def test_yuexiu_ocr_damage(reports):
+    report = reports["yuexiu"]
+    assert sorted(f.actual for f in report.by_code("TX102")) == sorted(["厂州", "単", "力元"])
+    (masked,) = report.by_code("PH103")
+    assert masked.location.line == 26
+    (fragment,) = report.by_code("ST101")
+    assert fragment.location.line == 24
+    numbering = only(report, "IN104", line=44)
+    assert [f.message for f in numbering] == [
+        "2025年编外人员聘用经费: indicator numbering skips: found 6 where 5 was due"
+    ]
+
+
+def test_zengcheng_placeholders_found_at_their_lines(reports):
+    report = reports["zengcheng"]
+    placeholders = report.by_code("PH101")
+    spans = [(f.location.line, f.location.end_line) for f in placeholders]
+    assert spans == [
+        (565, 565),
+        (565, 567),
+        (567, 567),
+        (584, 584),
+        (584, 585),
+        (585, 585),
+        (599, 599),
+        (599, 601),
+        (601, 601),
+    ]
+    assert {f.actual for f in placeholders} == {"待单位补充..."}
+
+
+def test_zengcheng_sums_off_by_one_cent(reports):
+    report = reports["zengcheng"]
+    units = report.by_code("AR103")
+    assert {figures(f) for f in units} == {("24955.91", "24955.92", "0.01")}
+    (hr_total, hr_fiscal) = report.by_code("AR102")
+    assert figures(hr_total) == ("1366.63", "1366.62", "-0.01")
+
+
+def test_error_counts_per_table(reports):
+    errors = {
+        district: len(report.filter(severity="error")) for district, report in reports.items()
+    }
+    assert errors == {"yuexiu": 7, "huadu": 0, "zengcheng": 13, "panyu": 0, "conghua": 12}
