@@ -1,4 +1,4 @@
-"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``.
+"""Development sessions: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``.
 
 Extras come from pyproject.toml, so the dependency lists live in one place; extra arguments
 after ``--`` go to the tool (``nox -s tests -- -k layout``).
@@ -32,6 +32,13 @@ def lint(session: nox.Session) -> None:
     session.install(*EXTRAS["lint"])
     session.run("ruff", "check", "src", "tests", "noxfile.py", *session.posargs)
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Regenerate the rule pages in docs/rules/ from rules/*.yaml."""
+    session.install("-e", ".")
+    session.run("python", "-m", "budgetqa.rules.docs", "docs/rules")
 
 
 @nox.session(python="3.11")

@@ -54,7 +54,7 @@ def test_consistent_table_has_no_sum_or_duplicate_findings(table):
     tables(), st.data(), st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 )
 def test_altered_amount_is_found_on_its_row_and_its_unit(table, data, delta):
-    u, p, row = data.draw(st.sampled_from(project_positions(table)))
+    _, p, row = data.draw(st.sampled_from(project_positions(table)))
     text = render_tsv(table).split("\n")
     cells = text[FIRST_ROW_LINE - 1 + row].split("\t")
     fiscal = Decimal(cells[2].replace(",", "")) if cells[2] else Decimal(0)

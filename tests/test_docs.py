@@ -39,3 +39,15 @@ def test_model_page_lists_every_row_and_document_attribute(examples):
     fields = [*Row.__attrs_attrs__, *Document.__attrs_attrs__, *Indicator.__attrs_attrs__]
     missing = sorted({field.name for field in fields if f"`{field.name}`" not in model_doc})
     assert missing == []
+
+
+def test_tutorial_examples_run():
+    import doctest
+
+    result = doctest.testfile(
+        str(DOCS / "tutorial.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS,
+    )
+    assert result.attempted > 10
+    assert result.failed == 0

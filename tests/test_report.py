@@ -1,0 +1,137 @@
+"""The report renderers: stable JSON, escaped Markdown and HTML, notebook display, DataFrame."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import budgetqa
+from budgetqa.findings import SCHEMA_VERSION, Severity
+from budgetqa.ingest import read_bytes
+from budgetqa.report import render_report
+from budgetqa.report.markdown import escape_markdown
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "docs" / "report.schema.json").read_text("utf-8")
+)
+
+HOSTILE = "\n".join(
+    [
+        "项目名称\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标",
+        "合计\t5.00\t5.00\t\t\t\t",
+        "某区就业服务中心\t5.00\t5.00\t\t\t\t",
+        '<script>alert("x")</script>经费\t6.00\t6.00\t\t\t<img src=x onerror=alert(1)> | **待补充** [link](http://x)\t'
+        "1、1-产出指标；11-数量指标；人数；实施周期指标值:5；年度指标值:5。",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_report():
+    return budgetqa.audit(read_bytes(HOSTILE.encode("utf-8"), name="hostile.txt"))
+
+
+@pytest.fixture(scope="module")
+def examples_report():
+    return budgetqa.audit(budgetqa.example_paths())
+
+
+def test_json_report_matches_the_published_schema(examples_report):
+    jsonschema = pytest.importorskip("jsonschema")
+    data = json.loads(render_report(examples_report, "json"))
+    jsonschema.validate(data, SCHEMA)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["summary"]["by_severity"] == {"error": 32, "warning": 35, "info": 86}
+    finding = next(f for f in data["findings"] if f["code"] == "AR102" and f["related"])
+    assert set(finding) == {
+        "id", "code", "name", "category", "severity", "message", "location",
+        "expected", "actual", "difference", "related", "explanation", "source",
+    }  # fmt: skip
+    assert set(finding["location"]) == {"path", "line", "end_line", "unit", "row"}
+
+
+def test_finding_ids_are_stable_across_runs(examples_report):
+    again = budgetqa.audit(budgetqa.example_paths())
+    assert [f.id for f in again] == [f.id for f in examples_report]
+    assert len({f.id for f in again}) == len(again)
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def test_html_renders_table_text_inert(hostile_report):
+    page = render_report(hostile_report, "html")
+    parser = _Collector()
+    parser.feed(page)
+    assert parser.tags.count("script") == 1  # only the page's own filter script
+    assert "img" not in parser.tags
+    assert all("alert" not in script for script in parser.scripts)
+    assert any('<script>alert("x")</script>' in text for text in parser.text)
+    assert "Content-Security-Policy" in page
+
+
+def test_html_has_filters_sources_and_links(examples_report):
+    page = render_report(examples_report, "html")
+    assert 'value="error" checked' in page
+    assert 'value="arithmetic" checked' in page
+    assert "<pre>" in page
+    assert 'href="#DU101-' in page
+
+
+def test_markdown_escapes_table_text(hostile_report):
+    markdown = render_report(hostile_report, "markdown")
+    lines = markdown.splitlines()
+    header = next(line for line in lines if line.startswith("| line |"))
+    finding_rows = [line for line in lines if line.startswith("| ") and "| `" in line]
+    assert len(finding_rows) == len(hostile_report)
+    # Escaped pipes inside cells do not add columns.
+    assert all(row.replace("\\|", "").count(" | ") == header.count(" | ") for row in finding_rows)
+    assert "<script>" not in markdown
+    assert "\\<script\\>" in markdown
+    assert escape_markdown("a|b*c_[d](e)") == "a\\|b\\*c\\_\\[d\\]\\(e\\)"
+
+
+def test_text_report_quotes_source_and_explanations(examples_report):
+    text = render_report(examples_report, "text")
+    assert "│ 合计 │ 55, 873. 15" in text
+    assert "= The difference of 281.40 in 总计 is exactly accounted for by" in text
+    summary, clean = text.rstrip().splitlines()[-2:]
+    assert summary == "153 finding(s): 32 error, 35 warning, 86 info in 5 document(s)"
+    assert clean.startswith("no findings in: ")
+    assert clean.endswith("001_52ca15851f4e1457.txt")
+
+
+def test_report_filter_and_frame(examples_report):
+    errors = examples_report.filter(severity=Severity.ERROR)
+    assert {f.severity for f in errors} == {Severity.ERROR}
+    frame = examples_report.to_frame()
+    assert len(frame) == len(examples_report)
+    assert {"code", "severity", "path", "line", "difference", "related"} <= set(frame.columns)
+    arithmetic = frame[frame["category"] == "arithmetic"]
+    assert (arithmetic["difference"].notna()).all()
+
+
+def test_notebook_display_is_escaped_html(hostile_report):
+    shown = hostile_report._repr_html_()
+    assert shown.startswith("<div><strong>budgetqa report</strong>")
+    assert "<script>" not in shown
+    assert "&lt;script&gt;" in shown
