@@ -285,12 +285,16 @@ class Report:
 
 
 def sort_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """Findings in reading order: by file and lines, the most severe first, then by code."""
+    """Findings in reading order: by file and lines, the most severe first, then by code.
 
-    def key(finding: Finding) -> tuple[str, int, int, int, str, str]:
+    Ties keep the order the checks produced them in (row, field, position in the text), so the
+    order never depends on ids, which differ between paths.
+    """
+
+    def key(finding: Finding) -> tuple[str, int, int, int, str]:
         location = finding.location
         line = location.line or 0
         end = location.end_line or line
-        return (location.path, line, end, -finding.severity.rank, finding.code, finding.id)
+        return (location.path, line, end, -finding.severity.rank, finding.code)
 
     return tuple(sorted(findings, key=key))
