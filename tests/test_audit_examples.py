@@ -151,3 +151,11 @@ def test_error_counts_per_table(reports):
         district: len(report.filter(severity="error")) for district, report in reports.items()
     }
     assert errors == {"yuexiu": 7, "huadu": 0, "zengcheng": 13, "panyu": 0, "conghua": 12}
+
+
+def test_zengcheng_form_default_text_as_a_target(reports):
+    found = reports["zengcheng"].by_code("PH105")
+    assert [(f.location.line, f.location.end_line) for f in found] == [
+        (148, 149), (191, 192), (206, 208), (224, 225), (292, 292), (292, 293),
+    ]  # fmt: skip
+    assert {f.actual for f in found} == {"制定预算时的计划数"}

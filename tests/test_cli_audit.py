@@ -38,7 +38,7 @@ def in_tmp(tmp_path, monkeypatch):
 def test_audit_examples_fails_on_errors_by_default(in_tmp, capsys):
     assert main(["audit", "--examples"]) == 1
     out = capsys.readouterr().out
-    assert "153 finding(s): 32 error, 35 warning, 86 info in 5 document(s)" in out
+    assert "159 finding(s): 32 error, 41 warning, 86 info in 5 document(s)" in out
 
 
 def test_fail_on_levels(in_tmp, capsys):
@@ -166,7 +166,7 @@ def test_report_to_file(in_tmp, fmt, capsys):
 def test_rules_lists_every_rule(in_tmp, capsys):
     assert main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 25
+    assert len(lines) == 26
     assert lines[0].startswith("AR101  error    arithmetic.row_funding_sum")
     assert main(["rules", "--select", "indicator", "--format", "json"]) == 0
     assert [rule["code"] for rule in json.loads(capsys.readouterr().out)] == [

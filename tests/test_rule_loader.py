@@ -116,7 +116,7 @@ def test_selection_by_code_prefix_name_category_and_group():
     assert codes(select=["duplicate"]) == ["DU101", "DU102"]
     assert "TX103" in codes(select=["ocr"])
     assert "DU102" not in codes(ignore=["review"])
-    assert codes(select=["placeholder"], ignore=["PH104"]) == ["PH101", "PH102", "PH103"]
+    assert codes(select=["placeholder"], ignore=["PH104"]) == ["PH101", "PH102", "PH103", "PH105"]
 
 
 def test_severity_override():
