@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import attrs
 import regex
 
-from budgetqa.model import Document, Row, SourceSpan
+from budgetqa.model import Document, Indicator, Row, SourceSpan
 
 __all__ = [
     "CHECKS",
@@ -162,3 +162,29 @@ def row_fields(row: Row | None, document: Document) -> dict[str, object]:
         return {"row": "", "unit": "", "path": document.path}
     unit = row.name if row.level.value == "unit" else (row.parent or "")
     return {"row": row.name, "unit": unit, "line": row.span.line, "path": document.path}
+
+
+def indicator_hit(
+    document: Document,
+    row: Row,
+    indicator: Indicator,
+    fields: Mapping[str, object] | None = None,
+    *,
+    expected: str | None = None,
+    actual: str | None = None,
+) -> Hit:
+    """A hit on one indicator of a row, at the lines the indicator occupies."""
+    return Hit(
+        span=indicator.span,
+        row=row,
+        key=f"{row.index}:{indicator.span.line}:{indicator.number}",
+        fields={
+            **row_fields(row, document),
+            "number": indicator.number,
+            "indicator": indicator.name,
+            **(fields or {}),
+        },
+        expected=expected,
+        actual=actual,
+        facts={"kind": "indicator", "row": row.index},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, indicator_hit, register
 from budgetqa.model import Document
 
 
@@ -22,14 +22,4 @@ class IndicatorMissingValueCheck(CheckKind):
             for indicator in row.indicators:
                 if indicator.period_value or indicator.annual_value:
                     continue
-                yield Hit(
-                    span=indicator.span,
-                    row=row,
-                    key=f"{row.index}:{indicator.span.line}:{indicator.number}",
-                    fields={
-                        **row_fields(row, document),
-                        "number": indicator.number,
-                        "indicator": indicator.name,
-                    },
-                    facts={"kind": "indicator", "row": row.index},
-                )
+                yield indicator_hit(document, row, indicator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, indicator_hit, register
 from budgetqa.model import Document
 
 
@@ -30,19 +30,13 @@ class IndicatorNumberingCheck(CheckKind):
                 elif number != expected:
                     problem = "skips" if number > expected else "goes backwards"
                 if problem is not None:
-                    yield Hit(
-                        span=indicator.span,
-                        row=row,
-                        key=f"{row.index}:{indicator.span.line}:{number}",
-                        fields={
-                            **row_fields(row, document),
-                            "number": number,
-                            "expected_number": expected,
-                            "problem": problem,
-                        },
+                    yield indicator_hit(
+                        document,
+                        row,
+                        indicator,
+                        {"problem": problem, "expected_number": expected},
                         expected=str(expected),
                         actual=str(number),
-                        facts={"kind": "indicator", "row": row.index},
                     )
                 seen.add(number)
                 expected = max(expected, number + 1)

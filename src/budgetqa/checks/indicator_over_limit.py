@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import regex
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, Param, indicator_hit, register
 from budgetqa.model import Document, format_amount
 from budgetqa.text import fold
 
@@ -50,18 +50,11 @@ class IndicatorOverLimitCheck(CheckKind):
                 if not over:
                     continue
                 worst = max(over)
-                yield Hit(
-                    span=indicator.span,
-                    row=row,
-                    key=f"{row.index}:{indicator.span.line}:{indicator.number}",
-                    fields={
-                        **row_fields(row, document),
-                        "number": indicator.number,
-                        "indicator": indicator.name,
-                        "value": f"{worst}%",
-                        "limit": f"{limit}%",
-                    },
+                yield indicator_hit(
+                    document,
+                    row,
+                    indicator,
+                    {"value": f"{worst}%", "limit": f"{limit}%"},
                     expected=f"<= {format_amount(limit) or limit}%",
                     actual=f"{worst}%",
-                    facts={"kind": "indicator", "row": row.index},
                 )

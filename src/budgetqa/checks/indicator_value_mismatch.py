@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import regex
 
-from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, indicator_hit, register
 from budgetqa.model import Document
 from budgetqa.text import fold
 
@@ -65,18 +65,14 @@ class IndicatorValueMismatchCheck(CheckKind):
                     continue
                 if (period.number, period.unit) == (annual.number, annual.unit):
                     continue
-                yield Hit(
-                    span=indicator.span,
-                    row=row,
-                    key=f"{row.index}:{indicator.span.line}:{indicator.number}",
-                    fields={
-                        **row_fields(row, document),
-                        "number": indicator.number,
-                        "indicator": indicator.name,
+                yield indicator_hit(
+                    document,
+                    row,
+                    indicator,
+                    {
                         "period_value": indicator.period_value,
                         "annual_value": indicator.annual_value,
                     },
                     expected=indicator.period_value,
                     actual=indicator.annual_value,
-                    facts={"kind": "indicator", "row": row.index},
                 )
