@@ -28,7 +28,7 @@ rules:
 
 def test_a_valid_user_rule_loads_with_converted_params():
     (rule,) = load_rules_text(GOOD, "custom.yaml")
-    assert (rule.code, rule.severity, rule.source) == ("XY101", Severity.WARNING, "custom.yaml:3")
+    assert (rule.code, rule.severity, rule.source) == ("XY101", Severity.WARNING, "custom.yaml:3:5")
     assert rule.params["patterns"][0].pattern == "测试"
     assert rule.params["fields"] == ("name", "goal", "indicators")
 

@@ -275,7 +275,7 @@ def _rule(entry: object, path: str) -> tuple[RuleSpec | None, list[str]]:
     problems.extend(example_problems)
     if problems or category is None or severity is None:
         return None, problems
-    line, _ = entry.mark
+    line, column = entry.mark
     return (
         RuleSpec(
             code=code,
@@ -289,7 +289,7 @@ def _rule(entry: object, path: str) -> tuple[RuleSpec | None, list[str]]:
             rationale=" ".join(entry["rationale"].split()),
             groups=tuple(groups),
             examples=examples,
-            source=f"{path}:{line}",
+            source=f"{path}:{line}:{column}",
         ),
         [],
     )
