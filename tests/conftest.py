@@ -42,3 +42,6 @@ def examples() -> dict[str, Document]:
                 documents[district] = budgetqa.read(path)
     assert set(documents) == set(DISTRICTS)
     return documents
+
+
+pytest_plugins = ["pytester"]

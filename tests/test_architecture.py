@@ -70,3 +70,10 @@ def test_lower_layers_do_not_import_upper_ones(layer):
             assert top in allowed, (
                 f"{path.relative_to(SRC)} imports {name}, outside {sorted(allowed)}"
             )
+
+
+def test_package_exports_match_the_lazy_table():
+    import budgetqa
+
+    assert set(budgetqa.__all__) == {*budgetqa._EXPORTS, "__version__"}
+    assert all(getattr(budgetqa, name) is not None for name in budgetqa.__all__)

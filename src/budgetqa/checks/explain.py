@@ -99,12 +99,12 @@ def explain(
                 f"The difference of {format_amount(difference)} in {label}"
                 f" is exactly accounted for by: {names}."
             )
-            for other_id, _, _ in match:
+            for other_id, share, _ in match:
                 related[fid].append(other_id)
                 related[other_id].append(fid)
                 notes[other_id].append(
-                    f"Accounts for {format_amount(difference)} of the {label} difference of "
-                    f"{by_id[fid].location.row} ({fid})."
+                    f"Accounts for {format_amount(share)} of the {format_amount(difference)}"
+                    f" {label} difference of {by_id[fid].location.row} ({fid})."
                 )
         elif abs(difference) <= _CENT * max(1, len(fact.get("children", ()) or ())):  # type: ignore[arg-type]
             notes[fid].append(

@@ -1,0 +1,136 @@
+"""The pytest plugin, driven through pytester: collection, pass, fail, options, fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+import budgetqa
+
+pytestmark = pytest.mark.integration
+
+CLEAN = "\n".join(
+    [
+        "项目名称\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标",
+        "合计\t5.00\t5.00\t\t\t\t",
+        "某区就业服务中心\t5.00\t5.00\t\t\t\t",
+        "工作经费\t5.00\t5.00\t\t\t开展工作。\t1、1-产出指标；11-数量指标；人数；实施周期指标值:5；年度指标值:5。",
+    ]
+)
+BROKEN_SUM = CLEAN.replace("合计\t5.00\t5.00", "合计\t9.00\t9.00")
+
+
+@pytest.fixture
+def tables(pytester):
+    pytester.makefile(".txt", clean=CLEAN, broken=BROKEN_SUM)
+    return pytester
+
+
+def test_each_table_is_a_file_and_each_rule_an_item(tables):
+    result = tables.runpytest("--budgetqa", "clean.txt", "--collect-only", "-q")
+    lines = [line for line in result.outlines if line.startswith("clean.txt::")]
+    assert len(lines) == len(budgetqa.rules.load_builtin_rules())
+    assert "clean.txt::AR101" in lines
+    assert result.ret == 0
+
+
+def test_clean_table_passes(tables):
+    result = tables.runpytest("--budgetqa", "clean.txt", "-q")
+    result.assert_outcomes(passed=26)
+
+
+def test_broken_sum_fails_with_file_line_and_figures(tables):
+    result = tables.runpytest("--budgetqa", "broken.txt", "-q")
+    result.assert_outcomes(passed=24, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*budgetqa AR103 arithmetic.total_units_sum*",
+            "*broken.txt:2: AR103 error 合计: its 1 units add up to 5.00 in 总计, but 合计 says 9.00 (difference -4.00)",
+            "*expected 9.00 · actual 5.00 · difference -4.00",
+            "FAILED broken.txt::AR103*",
+            "FAILED broken.txt::AR104*",
+        ]
+    )
+
+
+def test_select_and_fail_on_options(tables):
+    result = tables.runpytest("--budgetqa", "broken.txt", "--budgetqa-select", "AR103", "-q")
+    result.assert_outcomes(failed=1)
+    relaxed = tables.runpytest("--budgetqa", "broken.txt", "--budgetqa-fail-on", "never", "-q")
+    relaxed.assert_outcomes(passed=26)
+    relaxed.stdout.fnmatch_lines(
+        ["*budgetqa findings below --budgetqa-fail-on*", "*broken.txt:2: AR103 error*"]
+    )
+
+
+def test_findings_below_fail_on_are_listed_not_hidden(pytester):
+    pytester.makefile(".txt", marked=CLEAN.replace("工作经费\t", "工作经费·\t"))
+    result = pytester.runpytest("--budgetqa", "marked.txt", "-q")
+    result.assert_outcomes(passed=26)
+    result.stdout.fnmatch_lines(
+        ["*budgetqa findings below --budgetqa-fail-on*", "*marked.txt:4: TX104 info*"]
+    )
+
+
+def test_unreadable_table_is_a_collection_error_naming_the_file(pytester):
+    pytester.makefile(".txt", empty="")
+    result = pytester.runpytest("--budgetqa", "empty.txt", "-q")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting empty.txt*",
+            "*budgetqa could not read the table: *empty.txt: the file is empty*",
+        ]
+    )
+
+
+def test_ini_paths_and_folder_and_ordinary_tests_together(tables):
+    tables.makeini("[pytest]\nbudgetqa_paths = .\nbudgetqa_fail_on = never\n")
+    tables.makepyfile(test_pipeline="def test_ok():\n    assert True\n")
+    result = tables.runpytest("-q")
+    result.assert_outcomes(passed=26 * 2 + 1)
+
+
+def test_table_outside_the_test_paths_is_collected_once(pytester):
+    data = pytester.mkdir("data")
+    (data / "clean.txt").write_text(CLEAN, encoding="utf-8")
+    pytester.mkdir("tests").joinpath("test_a.py").write_text(
+        "def test_a():\n    pass\n", encoding="utf-8"
+    )
+    result = pytester.runpytest("tests", "--budgetqa", "data/clean.txt", "-q")
+    result.assert_outcomes(passed=27)
+    also_walked = pytester.runpytest("--budgetqa", "data/clean.txt", "-q")
+    also_walked.assert_outcomes(passed=27)
+
+
+def test_fixtures_for_pipeline_tests(tables):
+    tables.makepyfile(
+        test_pipeline="""
+        import pytest
+
+        def test_clean(budgetqa_audit, assert_no_findings):
+            assert_no_findings(budgetqa_audit("clean.txt"), severity="info")
+
+        def test_broken(budgetqa_audit, assert_no_findings):
+            report = budgetqa_audit("broken.txt", select=["arithmetic"])
+            with pytest.raises(AssertionError) as caught:
+                assert_no_findings(report)
+            assert "budgetqa found 4 finding(s) at or above error" in str(caught.value)
+            assert "broken.txt:2: AR103 error" in str(caught.value)
+        """
+    )
+    result = tables.runpytest("test_pipeline.py", "-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_plugin_module_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, budgetqa.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('budgetqa.', 'pandas', 'yaml', 'great_expectations'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['budgetqa.pytest_plugin']"
