@@ -109,4 +109,5 @@ def audit(
         failures=tuple(failures),
         rules=tuple(rule.code for rule in chosen),
         tool_version=__version__,
+        rule_details=tuple((rule.code, rule.name, rule.rationale) for rule in chosen),
     )

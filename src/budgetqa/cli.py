@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument(
         "--format",
-        choices=("text", "json", "markdown", "html"),
+        choices=("text", "json", "markdown", "html", "junit", "sarif", "github"),
         default="text",
         help="report format",
     )
@@ -176,10 +176,10 @@ def _run_audit(arguments: argparse.Namespace) -> int:
     )
     for failure in report.failures:
         print(f"budgetqa: error: {failure.error}", file=sys.stderr)
-    _write(arguments.output, render_report(report, arguments.format))
+    fail_on = arguments.fail_on or config.fail_on or "error"
+    _write(arguments.output, render_report(report, arguments.format, fail_on=fail_on))
     if report.failures:
         return EXIT_USAGE
-    fail_on = arguments.fail_on or config.fail_on or "error"
     if fail_on != "never":
         worst = report.worst()
         if worst is not None and worst.at_least(Severity(fail_on)):

@@ -165,6 +165,9 @@ class Report:
     failures: tuple[ReadFailure, ...] = ()
     rules: tuple[str, ...] = ()
     tool_version: str = ""
+    #: (code, name, rationale) of each rule that ran, for formats that describe rules (SARIF,
+    #: JUnit); not part of the JSON report.
+    rule_details: tuple[tuple[str, str, str], ...] = ()
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)

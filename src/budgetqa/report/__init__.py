@@ -1,4 +1,5 @@
-"""Renderers: documents (``budgetqa parse``) and audit reports in text, JSON, Markdown, HTML."""
+"""Renderers: documents (``budgetqa parse``) and audit reports (text, JSON, Markdown, HTML,
+JUnit, SARIF, GitHub annotations)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections.abc import Callable
 from budgetqa.findings import Report
 from budgetqa.report.findings_json import render_json
 from budgetqa.report.findings_text import render_text
+from budgetqa.report.github import render_github
 from budgetqa.report.html import render_html
+from budgetqa.report.junit import render_junit
 from budgetqa.report.markdown import render_markdown
+from budgetqa.report.sarif import render_sarif
 
 __all__ = ["REPORT_FORMATS", "render_report"]
 
@@ -17,9 +21,14 @@ REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
     "json": render_json,
     "markdown": render_markdown,
     "html": render_html,
+    "junit": render_junit,
+    "sarif": render_sarif,
+    "github": render_github,
 }
 
 
-def render_report(report: Report, format: str) -> str:
-    """Render ``report`` in one of :data:`REPORT_FORMATS`."""
+def render_report(report: Report, format: str, *, fail_on: str = "error") -> str:
+    """Render ``report`` in one of :data:`REPORT_FORMATS` (``fail_on`` matters to JUnit)."""
+    if format == "junit":
+        return render_junit(report, fail_on=fail_on)
     return REPORT_FORMATS[format](report)

@@ -1,0 +1,67 @@
+"""JUnit XML: one test case per document and rule, for any CI's test-report view."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+from budgetqa.findings import Finding, Report, Severity
+from budgetqa.testing import format_findings
+
+__all__ = ["render_junit"]
+
+
+def render_junit(report: Report, *, fail_on: str = "error") -> str:
+    """Findings at or above ``fail_on`` fail their test case; lower ones go to system-out."""
+    threshold = None if fail_on == "never" else Severity(fail_on)
+    names = {code: name for code, name, _ in report.rule_details}
+    by_place: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in report.findings:
+        by_place[finding.location.path, finding.code].append(finding)
+
+    root = ET.Element("testsuites", name="budgetqa")
+    total_tests = total_failures = 0
+    for document in report.documents:
+        suite = ET.SubElement(root, "testsuite", name=document.path)
+        tests = failures = 0
+        for code in report.rules:
+            tests += 1
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=document.path,
+                name=f"{code} {names.get(code, '')}".strip(),
+            )
+            found = by_place.get((document.path, code), [])
+            failing = [f for f in found if threshold is not None and f.severity.at_least(threshold)]
+            if failing:
+                failures += 1
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    message=f"{len(failing)} finding(s): {failing[0].message}",
+                    type=failing[0].severity.value,
+                )
+                failure.text = format_findings(failing)
+            quiet = [f for f in found if f not in failing]
+            if quiet:
+                ET.SubElement(case, "system-out").text = format_findings(quiet)
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        total_tests += tests
+        total_failures += failures
+    if report.failures:
+        suite = ET.SubElement(root, "testsuite", name="unreadable inputs")
+        suite.set("tests", str(len(report.failures)))
+        suite.set("failures", "0")
+        suite.set("errors", str(len(report.failures)))
+        for unreadable in report.failures:
+            case = ET.SubElement(suite, "testcase", classname=unreadable.path, name="read")
+            error = ET.SubElement(case, "error", message=unreadable.error, type=unreadable.kind)
+            error.text = unreadable.error
+    root.set("tests", str(total_tests + len(report.failures)))
+    root.set("failures", str(total_failures))
+    root.set("errors", str(len(report.failures)))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
