@@ -25,6 +25,10 @@ LAYERS = {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",
         "budgetqa.ingest",
     },
+    "budgetqa.engines": {
+        "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",
+        "budgetqa.rules",
+    },
 }  # fmt: skip
 UPPER = {"budgetqa.api", "budgetqa.cli", "budgetqa.report"}
 

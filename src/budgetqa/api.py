@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from budgetqa.checks.engine import run_rules
 from budgetqa.errors import InputError, UsageError
 from budgetqa.findings import DocumentSummary, Finding, ReadFailure, Report, Severity, sort_findings
 from budgetqa.ingest import read
@@ -80,21 +79,28 @@ def audit(
     ignore: Iterable[str] | None = None,
     severity: Mapping[str, str | Severity] | None = None,
     builtin: bool = True,
+    engine: str = "native",
 ) -> Report:
     """Audit budget tables and return a :class:`~budgetqa.findings.Report`.
+
+    ``engine`` runs the arithmetic and duplicate rules natively (default), through ``pandera``
+    or through Great Expectations (``gx``); the findings are the same.
 
     Unreadable inputs do not stop the audit: they are listed in ``Report.failures`` and the
     other inputs are audited. Misuse (a rule token that matches nothing, an invalid rule file)
     raises :class:`~budgetqa.errors.BudgetQAError`.
     """
     from budgetqa import __version__
+    from budgetqa.engines import ENGINES, run_with_engine
 
+    if engine not in ENGINES:
+        raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
     failures: list[ReadFailure] = []
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
     for document in _documents(_as_list(sources), failures):
-        findings.extend(run_rules(document, chosen))
+        findings.extend(run_with_engine(document, chosen, engine))
         summaries.append(
             DocumentSummary(
                 path=document.path,

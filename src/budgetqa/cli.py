@@ -100,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     audit.add_argument(
+        "--engine",
+        choices=("native", "pandera", "gx"),
+        default="native",
+        help="run the arithmetic and duplicate rules natively (default), through pandera, or "
+        "through Great Expectations; the findings are the same",
+    )
+    audit.add_argument(
         "--fail-on",
         choices=("error", "warning", "info", "never"),
         default=None,
@@ -173,6 +180,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         select=_tokens(arguments.select) or list(config.select),
         ignore=[*config.ignore, *_tokens(arguments.ignore)],
         severity=severity,
+        engine=arguments.engine,
     )
     for failure in report.failures:
         print(f"budgetqa: error: {failure.error}", file=sys.stderr)

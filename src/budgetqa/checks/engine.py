@@ -27,13 +27,28 @@ def finding_id(code: str, path: str, key: str) -> str:
     return f"{code}-{digest[:10]}"
 
 
-def run_rules(document: Document, rules: Sequence[RuleSpec]) -> list[Finding]:
-    """Every finding of ``rules`` on ``document``, with cross-finding explanations added."""
+def run_rules(
+    document: Document,
+    rules: Sequence[RuleSpec],
+    *,
+    hits_by_code: Mapping[str, Sequence[Hit]] | None = None,
+) -> list[Finding]:
+    """Every finding of ``rules`` on ``document``, with cross-finding explanations added.
+
+    ``hits_by_code`` supplies the hits of some rules from another engine (pandera, Great
+    Expectations); the other rules run natively. Either way the findings are built here, so ids,
+    messages and explanations do not depend on the engine.
+    """
     findings: list[Finding] = []
     facts: dict[str, Mapping[str, object]] = {}
+    supplied = hits_by_code or {}
     for rule in rules:
-        kind = CHECKS[rule.check]()
-        for hit in kind.run(document, rule.params):
+        hits = (
+            supplied[rule.code]
+            if rule.code in supplied
+            else CHECKS[rule.check]().run(document, rule.params)
+        )
+        for hit in hits:
             finding = _finding(document, rule, hit)
             findings.append(finding)
             facts[finding.id] = hit.facts

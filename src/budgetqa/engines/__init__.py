@@ -1,0 +1,41 @@
+"""Engines: the same rules run natively, through pandera, or through Great Expectations.
+
+The native engine is the default. ``pandera`` and ``gx`` run the arithmetic and duplicate rules
+(check kinds ``funding_sum``, ``children_sum``, ``duplicate_rows``) through that library on the
+document's canonical table, and the remaining rules natively; findings are built the same way
+whatever ran the check, and the engines must agree (that is tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from budgetqa.checks.engine import run_rules
+from budgetqa.errors import UsageError
+from budgetqa.findings import Finding
+from budgetqa.model import Document
+from budgetqa.rules.spec import RuleSpec
+
+__all__ = ["ENGINES", "ENGINE_CHECKS", "run_with_engine"]
+
+ENGINES: tuple[str, ...] = ("native", "pandera", "gx")
+#: Check kinds the pandera and Great Expectations engines run themselves.
+ENGINE_CHECKS: frozenset[str] = frozenset({"funding_sum", "children_sum", "duplicate_rows"})
+
+
+def run_with_engine(
+    document: Document, rules: Sequence[RuleSpec], engine: str = "native"
+) -> list[Finding]:
+    """Findings of ``rules`` on ``document``, computed by ``engine``."""
+    if engine == "native":
+        return run_rules(document, rules)
+    delegated = [rule for rule in rules if rule.check in ENGINE_CHECKS]
+    if engine == "pandera":
+        from budgetqa.engines.pandera_engine import pandera_hits
+
+        return run_rules(document, rules, hits_by_code=pandera_hits(document, delegated))
+    if engine == "gx":
+        from budgetqa.engines.gx_engine import gx_hits
+
+        return run_rules(document, rules, hits_by_code=gx_hits(document, delegated))
+    raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")

@@ -1,0 +1,252 @@
+"""The budget arithmetic and duplicate detection on the canonical DataFrame, in pandas.
+
+This is the library engines' own implementation of the checks (the native engine works on the
+Document directly), so the engines' agreement test compares two independent computations. It
+also turns the rows a library flagged into hits with the same fields as the native checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from budgetqa.checks.base import Hit, row_fields
+from budgetqa.model import COLUMN_LABELS, FUNDING_COLUMNS, MONEY_COLUMNS, Document, format_amount
+from budgetqa.rules.spec import RuleSpec
+from budgetqa.text import fold, squeeze_name
+
+__all__ = [
+    "budget_frame",
+    "children_differences",
+    "duplicate_copies",
+    "funding_differences",
+    "hits_for",
+    "identity_keys",
+    "with_derived_columns",
+]
+
+_ZERO = Decimal(0)
+
+
+def _zero(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else _ZERO
+
+
+def _sum(values: Iterable[object]) -> Decimal:
+    total = _ZERO
+    for value in values:
+        total += _zero(value)
+    return total
+
+
+def _key(text: object) -> str:
+    return fold(squeeze_name(str(text or "")))
+
+
+def budget_frame(document: Document) -> pd.DataFrame:
+    """``Document.to_frame()`` plus the columns the engines need: ancestors and identity keys."""
+    return with_derived_columns(document.to_frame())
+
+
+def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a canonical frame with ``top_index`` and the identity keys added (if missing)."""
+    if {"top_index", "name_key", "goal_key", "indicator_key"} <= set(frame.columns):
+        return frame
+    frame = frame.copy()
+    parents = frame["parent_index"]
+    # The 合计 above each row (through its unit), for "projects sum to 合计".
+    grandparents = parents.map(lambda p: parents.iloc[int(p)] if pd.notna(p) else None)
+    frame["top_index"] = [
+        g if pd.notna(g) else (p if pd.notna(p) else None)
+        for p, g in zip(parents, grandparents, strict=True)
+    ]
+    frame["name_key"] = frame["name"].map(_key)
+    frame["goal_key"] = frame["goal"].map(_key)
+    frame["indicator_key"] = frame["indicator_text"].map(_key)
+    return frame
+
+
+def funding_differences(frame: pd.DataFrame) -> pd.Series:
+    """Per row: sum of the funding columns minus 总计 (``None`` where 总计 is blank)."""
+    funding = frame[list(FUNDING_COLUMNS)].map(_zero).sum(axis=1)
+    return pd.Series(
+        [
+            None if total is None else fund - total
+            for fund, total in zip(funding, frame["total"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def children_differences(
+    frame: pd.DataFrame, parent_level: str, child_level: str, column: str
+) -> pd.DataFrame:
+    """Per parent row with children: expected, actual (children's sum), difference, children."""
+    frame = with_derived_columns(frame)
+    link = "parent_index" if (parent_level, child_level) != ("total", "project") else "top_index"
+    children = frame[frame["level"] == child_level]
+    parents = frame[frame["level"] == parent_level]
+    grouped = children.groupby(children[link].astype("Int64"))
+    sums = grouped[column].agg(_sum)
+    blank = grouped[column].agg(lambda values: all(v is None for v in values))
+    counts = grouped.size()
+    rows: list[dict[str, Any]] = []
+    for index, own in zip(parents.index, parents[column], strict=True):
+        if index not in counts.index:
+            continue
+        if own is None and bool(blank.loc[index]):
+            continue
+        actual = sums.loc[index]
+        expected = _zero(own)
+        rows.append(
+            {
+                "parent": index,
+                "own": own,
+                "expected": expected,
+                "actual": actual,
+                "difference": actual - expected,
+                "children": int(counts.loc[index]),
+                "child_rows": tuple(int(i) for i in children.index[children[link] == index]),
+            }
+        )
+    columns = ["parent", "own", "expected", "actual", "difference", "children", "child_rows"]
+    return pd.DataFrame(rows, columns=columns).set_index("parent", drop=False)
+
+
+_IDENTITY = ["parent_index", "level", "name_key", *MONEY_COLUMNS, "goal_key", "indicator_key"]
+
+
+def identity_keys(frame: pd.DataFrame) -> pd.Series:
+    """Per row, a key equal for rows that are the same entry (see ``duplicate_rows``)."""
+    frame = with_derived_columns(frame)
+    return frame[_IDENTITY].map(repr).agg("\x1f".join, axis=1)
+
+
+def duplicate_copies(frame: pd.DataFrame, levels: Sequence[str]) -> pd.Series:
+    """Per repeated row (after the first): the index of the first row it repeats."""
+    frame = with_derived_columns(frame)
+    eligible = frame[frame["level"].isin(list(levels))]
+    keys = identity_keys(eligible)
+    first = keys.groupby(keys).transform(lambda group: group.index[0])
+    copies = eligible.index[eligible.index != first]
+    return pd.Series(first.loc[copies].astype(int).values, index=copies, dtype="int64")
+
+
+def hits_for(
+    document: Document,
+    rule: RuleSpec,
+    frame: pd.DataFrame,
+    flagged: Mapping[str, Iterable[int]],
+) -> list[Hit]:
+    """Hits for the rows a library flagged, with the native checks' fields and figures.
+
+    ``flagged`` maps a column name (children_sum) or ``""`` (the other kinds) to row indices.
+    """
+    params = rule.params
+    hits: list[Hit] = []
+    if rule.check == "funding_sum":
+        differences = funding_differences(frame)
+        for index in sorted(set(flagged.get("", ()))):
+            row = document.rows[index]
+            if row.level.value not in params["levels"] or row.total is None:
+                continue
+            difference = differences.loc[index]
+            funding = row.total + difference
+            blank = all(row.amount(column) is None for column in FUNDING_COLUMNS)
+            hits.append(
+                Hit(
+                    span=row.span,
+                    row=row,
+                    key=str(index),
+                    fields={
+                        **row_fields(row, document),
+                        "expected": format_amount(row.total),
+                        "actual": format_amount(funding),
+                        "difference": format_amount(difference),
+                        "blank_funding": "; all its funding cells are blank" if blank else "",
+                    },
+                    expected=format_amount(row.total),
+                    actual=format_amount(funding),
+                    difference=format_amount(difference),
+                    facts={
+                        "kind": "funding_sum",
+                        "row": index,
+                        "blank_funding": blank,
+                        "total": row.total,
+                    },
+                )
+            )
+    elif rule.check == "children_sum":
+        parent_level, child_level = params["parent_level"], params["child_level"]
+        for column in params["columns"]:
+            table = children_differences(frame, parent_level, child_level, column)
+            for index in sorted(set(flagged.get(column, ()))):
+                if index not in table.index:
+                    continue
+                entry: dict[str, Any] = {str(key): value for key, value in table.loc[index].items()}
+                parent = document.rows[index]
+                hits.append(
+                    Hit(
+                        span=parent.span,
+                        row=parent,
+                        key=f"{index}:{column}",
+                        fields={
+                            **row_fields(parent, document),
+                            "column": COLUMN_LABELS[column],
+                            "expected": format_amount(entry["own"]) or "blank",
+                            "actual": format_amount(entry["actual"]),
+                            "difference": format_amount(entry["difference"]),
+                            "children": int(entry["children"]),
+                            "parent_level": parent_level,
+                            "child_level": child_level,
+                        },
+                        expected=format_amount(entry["expected"]),
+                        actual=format_amount(entry["actual"]),
+                        difference=format_amount(entry["difference"]),
+                        facts={
+                            "kind": "children_sum",
+                            "parent": index,
+                            "column": column,
+                            "difference": entry["difference"],
+                            "children": entry["child_rows"],
+                        },
+                    )
+                )
+        # Hits in the native order: by parent, then column.
+        order = {column: position for position, column in enumerate(params["columns"])}
+        hits.sort(key=lambda hit: (int(hit.key.split(":")[0]), order[hit.key.split(":")[1]]))
+    elif rule.check == "duplicate_rows":
+        firsts = duplicate_copies(frame, params["levels"])
+        flagged_rows = set(flagged.get("", ()))
+        copies_per_first = firsts.value_counts()
+        for index in sorted(flagged_rows):
+            if index not in firsts.index:
+                continue
+            repeat = document.rows[index]
+            first = document.rows[int(firsts.loc[index])]
+            hits.append(
+                Hit(
+                    span=repeat.span,
+                    row=repeat,
+                    key=str(index),
+                    fields={
+                        **row_fields(repeat, document),
+                        "first_line": first.span.line,
+                        "copies": int(copies_per_first.loc[first.index]) + 1,
+                        "amount": format_amount(repeat.total) or "blank",
+                    },
+                    actual=format_amount(repeat.total),
+                    facts={
+                        "kind": "duplicate",
+                        "row": index,
+                        "first": first.index,
+                        "parent": repeat.parent_index,
+                        "amounts": {column: repeat.amount(column) for column in MONEY_COLUMNS},
+                    },
+                )
+            )
+    return hits
