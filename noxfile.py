@@ -44,5 +44,5 @@ def docs(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    session.install("-e", ".[pandas]", *EXTRAS["typecheck"])
+    session.install("-e", ".[all]", *EXTRAS["typecheck"])
     session.run("mypy", *session.posargs)
