@@ -32,7 +32,7 @@ def signature(findings):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("engine", ["pandera", "gx"])
+@pytest.mark.parametrize("engine", ["pandera", "pandera-polars", "gx"])
 @pytest.mark.parametrize("district", ["yuexiu", "huadu", "zengcheng", "panyu", "conghua"])
 def test_engines_agree_on_the_example_tables(examples, district, engine):
     document = examples[district]
@@ -63,6 +63,25 @@ def test_pandera_agrees_on_generated_tables_with_defects(table, data):
     assert signature(run_with_engine(document, SUMS_AND_REPEATS, "pandera")) == signature(native)
 
 
+@settings(max_examples=20)
+@given(tables(), st.data())
+def test_pandera_on_polars_agrees_on_generated_tables_with_defects(table, data):
+    document = read_bytes(_inject(table, data).encode("utf-8"), name="generated.txt")
+    native = run_with_engine(document, SUMS_AND_REPEATS, "native")
+    assert signature(run_with_engine(document, SUMS_AND_REPEATS, "pandera-polars")) == signature(
+        native
+    )
+
+
+def test_polars_frame_keeps_exact_decimals(examples):
+    from budgetqa.engines.pandera_polars import to_polars
+
+    frame = to_polars(examples["yuexiu"])
+    assert frame["total"].to_list()[0] == Decimal("55873.15")
+    assert frame["special_account"].to_list()[0] is None
+    assert frame.shape == (36, 16)
+
+
 @settings(max_examples=12)
 @given(tables(), st.data())
 def test_gx_agrees_on_generated_tables_with_defects(table, data):
@@ -84,7 +103,9 @@ def test_audit_api_and_cli_accept_the_engine(examples, capsys):
     )
     data = json.loads(capsys.readouterr().out)
     assert data["summary"]["by_severity"] == {"error": 32, "warning": 41, "info": 86}
-    with pytest.raises(BudgetQAError, match="engine 'spark' is not one of native, pandera, gx"):
+    with pytest.raises(
+        BudgetQAError, match="engine 'spark' is not one of native, pandera, pandera-polars, gx"
+    ):
         budgetqa.audit(examples["conghua"], engine="spark")
 
 

@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     audit.add_argument(
         "--engine",
-        choices=("native", "pandera", "gx"),
+        choices=("native", "pandera", "pandera-polars", "gx"),
         default="native",
         help="run the arithmetic and duplicate rules natively (default), through pandera, or "
         "through Great Expectations; the findings are the same",

@@ -1,9 +1,10 @@
 """Engines: the same rules run natively, through pandera, or through Great Expectations.
 
-The native engine is the default. ``pandera`` and ``gx`` run the arithmetic and duplicate rules
-(check kinds ``funding_sum``, ``children_sum``, ``duplicate_rows``) through that library on the
-document's canonical table, and the remaining rules natively; findings are built the same way
-whatever ran the check, and the engines must agree (that is tested).
+The native engine is the default. ``pandera`` (on pandas), ``pandera-polars`` and ``gx`` run
+the arithmetic and duplicate rules (check kinds ``funding_sum``, ``children_sum``,
+``duplicate_rows``) through that library on the document's canonical table, and the remaining
+rules natively; findings are built the same way whatever ran the check, and the engines must
+agree (that is tested).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from budgetqa.rules.spec import RuleSpec
 
 __all__ = ["ENGINES", "ENGINE_CHECKS", "run_with_engine"]
 
-ENGINES: tuple[str, ...] = ("native", "pandera", "gx")
+ENGINES: tuple[str, ...] = ("native", "pandera", "pandera-polars", "gx")
 #: Check kinds the pandera and Great Expectations engines run themselves.
 ENGINE_CHECKS: frozenset[str] = frozenset({"funding_sum", "children_sum", "duplicate_rows"})
 
@@ -34,6 +35,10 @@ def run_with_engine(
         from budgetqa.engines.pandera_engine import pandera_hits
 
         return run_rules(document, rules, hits_by_code=pandera_hits(document, delegated))
+    if engine == "pandera-polars":
+        from budgetqa.engines.pandera_polars import polars_hits
+
+        return run_rules(document, rules, hits_by_code=polars_hits(document, delegated))
     if engine == "gx":
         from budgetqa.engines.gx_engine import gx_hits
 
