@@ -14,6 +14,7 @@ SRC = ROOT / "src" / "budgetqa"
 # Each layer may import only from the layers listed after it (and itself).
 LAYERS = {
     "budgetqa.errors": set(),
+    "budgetqa.config": {"budgetqa.errors"},
     "budgetqa.text": set(),
     "budgetqa.model": {"budgetqa.text", "budgetqa.errors"},
     "budgetqa.findings": set(),

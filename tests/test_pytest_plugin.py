@@ -90,6 +90,26 @@ def test_ini_paths_and_folder_and_ordinary_tests_together(tables):
     result.assert_outcomes(passed=26 * 2 + 1)
 
 
+def test_pyproject_tool_budgetqa_paths_and_fail_on(tables):
+    tables.makepyprojecttoml(
+        '[tool.budgetqa]\npaths = ["broken.txt"]\nfail-on = "never"\nselect = ["arithmetic"]\n'
+    )
+    result = tables.runpytest("-q")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["*budgetqa findings below --budgetqa-fail-on*", "*broken.txt:2: AR103 error*"]
+    )
+
+
+def test_bad_fail_on_is_a_usage_error(tables):
+    tables.makeini("[pytest]\nbudgetqa_fail_on = sometimes\n")
+    result = tables.runpytest("--budgetqa", "clean.txt")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*budgetqa_fail_on = 'sometimes': expected one of error, warning, info, never*"]
+    )
+
+
 def test_table_outside_the_test_paths_is_collected_once(pytester):
     data = pytester.mkdir("data")
     (data / "clean.txt").write_text(CLEAN, encoding="utf-8")
@@ -120,6 +140,21 @@ def test_fixtures_for_pipeline_tests(tables):
     )
     result = tables.runpytest("test_pipeline.py", "-q")
     result.assert_outcomes(passed=2)
+
+
+def test_plugin_configure_in_a_project_without_tables_stays_light(pytester):
+    pytester.makepyprojecttoml("[project]\nname = 'other'\n")
+    pytester.makepyfile(
+        test_modules="""
+        import sys
+
+        def test_nothing_heavy_loaded():
+            loaded = [m for m in ("budgetqa.checks", "budgetqa.rules", "yaml", "pandas") if m in sys.modules]
+            assert loaded == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
 
 
 def test_plugin_module_imports_nothing_heavy():

@@ -6,10 +6,10 @@ import textwrap
 
 import pytest
 
+from budgetqa.config import load_config
 from budgetqa.errors import ConfigError, RuleFileError, UsageError
 from budgetqa.findings import Severity
 from budgetqa.rules import load_builtin_rules, load_rule_files, load_rules_text, select_rules
-from budgetqa.rules.config import load_config
 
 GOOD = """\
 version: 1

@@ -156,10 +156,10 @@ def _write(output: Path | None, text: str) -> None:
 
 def _run_audit(arguments: argparse.Namespace) -> int:
     from budgetqa.api import audit
+    from budgetqa.config import load_config
     from budgetqa.examples import example_paths
     from budgetqa.findings import Severity
     from budgetqa.report import render_report
-    from budgetqa.rules.config import load_config
 
     config = load_config()
     paths: list[Path] = list(arguments.paths) or list(config.paths)

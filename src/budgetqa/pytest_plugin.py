@@ -30,6 +30,7 @@ _LEVELS = ("error", "warning", "info", "never")
 _STASH_PATHS = pytest.StashKey[set[Path]]()
 _STASH_BELOW = pytest.StashKey[list["Finding"]]()
 _STASH_RULES = pytest.StashKey[list["RuleSpec"]]()
+_STASH_FAIL_ON = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,36 +80,47 @@ def _expand(path: Path) -> list[Path]:
 
 
 def _fail_on(config: pytest.Config) -> str:
-    from budgetqa.rules.config import load_config
-
-    given = config.getoption("budgetqa_fail_on") or config.getini("budgetqa_fail_on")
-    return str(given or load_config(config.rootpath).fail_on or "error")
+    return config.stash.get(_STASH_FAIL_ON, "error")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "budgetqa: a budget-table audit item")
+    config.stash[_STASH_PATHS] = set()
+    config.stash[_STASH_BELOW] = []
     given = [Path(p) for p in config.getoption("budgetqa")]
     from_ini = [Path(p) for p in config.getini("budgetqa_paths")]
     paths = given or from_ini
-    if not paths and config.getoption("budgetqa_fail_on"):
-        from budgetqa.rules.config import load_config
+    settings = None
+    if not paths:
+        from budgetqa.config import find_pyproject
 
-        paths = list(load_config(config.rootpath).paths)
+        # Read [tool.budgetqa] only where a pyproject.toml exists: loading the plugin stays free.
+        if find_pyproject(config.rootpath) is None:
+            return
+        from budgetqa.config import load_config
+
+        settings = load_config(config.rootpath)
+        paths = list(settings.paths)
     tables = {table.resolve() for path in paths for table in _expand(path)}
     config.stash[_STASH_PATHS] = tables
-    config.stash[_STASH_BELOW] = []
     if not tables:
         return
-    fail_on = _fail_on(config)
+    from budgetqa.api import resolve_rules
+    from budgetqa.config import load_config
+    from budgetqa.errors import BudgetQAError
+
+    settings = settings or load_config(config.rootpath)
+    fail_on = (
+        config.getoption("budgetqa_fail_on")
+        or config.getini("budgetqa_fail_on")
+        or settings.fail_on
+        or "error"
+    )
     if fail_on not in _LEVELS:
         raise pytest.UsageError(
             f"budgetqa_fail_on = {fail_on!r}: expected one of {', '.join(_LEVELS)}"
         )
-    from budgetqa.api import resolve_rules
-    from budgetqa.errors import BudgetQAError
-    from budgetqa.rules.config import load_config
-
-    settings = load_config(config.rootpath)
+    config.stash[_STASH_FAIL_ON] = str(fail_on)
     try:
         config.stash[_STASH_RULES] = resolve_rules(
             [*settings.rules, *config.getoption("budgetqa_rules")],
