@@ -172,6 +172,59 @@ def test_gx_suite_exports_as_readable_json():
     }
 
 
+def test_exported_suite_runs_in_gx_and_catches_placeholders(examples):
+    from budgetqa.engines.gx_engine import export_suite, gx_frame
+
+    rules = resolve_rules(select=["arithmetic", "DU101", "placeholder"])
+    exported = json.loads(export_suite(rules))
+    placeholder = [
+        e
+        for e in exported["expectations"]
+        if e["type"] == "expect_column_values_to_not_match_regex_list"
+    ]
+    assert (
+        "待(?:单位|部门)?(?:补充|填写|填报|完善|确定|核实)(?:\\.{2,}|…+)?"
+        in placeholder[0]["kwargs"]["regex_list"]
+    )
+    document = examples["zengcheng"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+
+        context = gx.get_context(mode="ephemeral")
+        batch = (
+            context.data_sources.add_pandas("t")
+            .add_dataframe_asset("a")
+            .add_batch_definition_whole_dataframe("b")
+        )
+        suite = context.suites.add(
+            gx.ExpectationSuite(name="exported", expectations=exported["expectations"])
+        )
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name="v", data=batch, suite=suite)
+        )
+        outcome = validation.run(
+            batch_parameters={"dataframe": gx_frame(document, rules)},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["index"]},
+        )
+    flagged = {
+        (r.expectation_config.meta["budgetqa_code"], int(item["index"]))
+        for r in outcome.results
+        for item in r.result.get("unexpected_index_list") or []
+    }
+    native = run_with_engine(document, rules, "native")
+    expected = set()
+    for finding in native:
+        row = next(
+            r
+            for r in document.rows
+            if r.name == finding.location.row
+            and r.span.line <= finding.location.line <= r.span.end_line
+        )
+        expected.add((finding.code, row.index))
+    assert flagged == expected
+
+
 def test_native_audit_never_imports_pandera_or_gx():
     code = (
         "import sys; from budgetqa.cli import main; main(['audit', '--examples', '--fail-on', 'never', '-o', '/dev/null']);"

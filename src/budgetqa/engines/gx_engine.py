@@ -115,11 +115,62 @@ def _suite(rules: Sequence[RuleSpec]) -> tuple[Any, list[tuple[RuleSpec, str, An
     return suite, specs
 
 
+_TEXT_COLUMNS = {"name": "name", "goal": "goal", "indicators": "indicator_text"}
+
+
+def _placeholder_expectations(rules: Sequence[RuleSpec]) -> list[Any]:
+    """Placeholder rules as regex expectations on the text columns (wraps already joined).
+
+    GX matches with Python's ``re``; a pattern only the ``regex`` module understands is left out
+    and named in the expectation's ``meta``.
+    """
+    import re
+
+    import great_expectations.expectations as gxe
+
+    found: list[Any] = []
+    for rule in rules:
+        if rule.check != "text_pattern" or rule.category.value != "placeholder":
+            continue
+        usable, skipped = [], []
+        for pattern in rule.params["patterns"]:
+            try:
+                re.compile(pattern.pattern)
+                usable.append(pattern.pattern)
+            except re.error:
+                skipped.append(pattern.pattern)
+        if not usable:
+            continue
+        for field in rule.params["fields"]:
+            if field not in _TEXT_COLUMNS:
+                continue
+            meta = {
+                "budgetqa_code": rule.code,
+                "budgetqa_name": rule.name,
+                "skipped_patterns": skipped,
+            }
+            found.append(
+                gxe.ExpectColumnValuesToNotMatchRegexList(
+                    column=_TEXT_COLUMNS[field], regex_list=usable, meta=meta
+                )
+            )
+    return found
+
+
 def export_suite(rules: Sequence[RuleSpec]) -> str:
-    """The expectation suite as JSON, Chinese characters left readable."""
+    """The expectation suite as JSON, Chinese characters left readable.
+
+    It holds the arithmetic and duplicate expectations (on :func:`gx_frame` columns) and the
+    placeholder rules as regex expectations on the text columns.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        import great_expectations as gx
+
+        gx.get_context(mode="ephemeral")  # GX builds suites only inside an active context
         suite, _ = _suite(rules)
+        for expectation in _placeholder_expectations(rules):
+            suite.add_expectation(expectation)
         return json.dumps(suite.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
