@@ -108,6 +108,15 @@ class Finding:
     explanation: str | None = None
     source: tuple[str, ...] = ()
 
+    def figures(self) -> list[tuple[str, str]]:
+        """``(label, value)`` for whichever of expected, actual and difference are set."""
+        pairs = (
+            ("expected", self.expected),
+            ("actual", self.actual),
+            ("difference", self.difference),
+        )
+        return [(label, value) for label, value in pairs if value is not None]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

@@ -16,15 +16,7 @@ def format_findings(findings: Sequence[Finding]) -> str:
         lines.append(
             f"{finding.location}: {finding.code} {finding.severity.value} {finding.message}"
         )
-        figures = [
-            f"{label} {value}"
-            for label, value in (
-                ("expected", finding.expected),
-                ("actual", finding.actual),
-                ("difference", finding.difference),
-            )
-            if value is not None
-        ]
+        figures = [f"{label} {value}" for label, value in finding.figures()]
         if figures:
             lines.append("    " + " · ".join(figures))
         if finding.source:

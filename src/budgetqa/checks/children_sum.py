@@ -60,28 +60,52 @@ class ChildrenSumCheck(CheckKind):
                 difference = total - expected
                 if abs(difference) <= tolerance:
                     continue
-                yield Hit(
-                    span=parent.span,
-                    row=parent,
-                    key=f"{parent.index}:{column}",
-                    fields={
-                        **row_fields(parent, document),
-                        "column": COLUMN_LABELS[column],
-                        "expected": format_amount(own) or "blank",
-                        "actual": format_amount(total),
-                        "difference": format_amount(difference),
-                        "children": len(children),
-                        "parent_level": parent_level.value,
-                        "child_level": child_level.value,
-                    },
-                    expected=format_amount(expected),
-                    actual=format_amount(total),
-                    difference=format_amount(difference),
-                    facts={
-                        "kind": "children_sum",
-                        "parent": parent.index,
-                        "column": column,
-                        "difference": difference,
-                        "children": tuple(child.index for child in children),
-                    },
+                yield children_hit(
+                    document,
+                    parent,
+                    column,
+                    total,
+                    tuple(child.index for child in children),
+                    parent_level,
+                    child_level,
                 )
+
+
+def children_hit(
+    document: Document,
+    parent: Row,
+    column: str,
+    total: Decimal,
+    children: tuple[int, ...],
+    parent_level: Level,
+    child_level: Level,
+) -> Hit:
+    """The hit for a parent whose ``column`` differs from its children's sum ``total``."""
+    own = parent.amount(column)
+    expected = own if own is not None else Decimal(0)
+    difference = total - expected
+    return Hit(
+        span=parent.span,
+        row=parent,
+        key=f"{parent.index}:{column}",
+        fields={
+            **row_fields(parent, document),
+            "column": COLUMN_LABELS[column],
+            "expected": format_amount(own) or "blank",
+            "actual": format_amount(total),
+            "difference": format_amount(difference),
+            "children": len(children),
+            "parent_level": parent_level.value,
+            "child_level": child_level.value,
+        },
+        expected=format_amount(expected),
+        actual=format_amount(total),
+        difference=format_amount(difference),
+        facts={
+            "kind": "children_sum",
+            "parent": parent.index,
+            "column": column,
+            "difference": difference,
+            "children": children,
+        },
+    )

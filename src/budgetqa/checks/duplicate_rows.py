@@ -44,22 +44,27 @@ class DuplicateRowsCheck(CheckKind):
         for rows in groups.values():
             first = rows[0]
             for repeat in rows[1:]:
-                yield Hit(
-                    span=repeat.span,
-                    row=repeat,
-                    key=str(repeat.index),
-                    fields={
-                        **row_fields(repeat, document),
-                        "first_line": first.span.line,
-                        "copies": len(rows),
-                        "amount": format_amount(repeat.total) or "blank",
-                    },
-                    actual=format_amount(repeat.total),
-                    facts={
-                        "kind": "duplicate",
-                        "row": repeat.index,
-                        "first": first.index,
-                        "parent": repeat.parent_index,
-                        "amounts": {column: repeat.amount(column) for column in MONEY_COLUMNS},
-                    },
-                )
+                yield duplicate_hit(document, repeat, first, len(rows))
+
+
+def duplicate_hit(document: Document, repeat: Row, first: Row, copies: int) -> Hit:
+    """The hit for ``repeat``, the same entry as ``first`` (``copies`` entries in all)."""
+    return Hit(
+        span=repeat.span,
+        row=repeat,
+        key=str(repeat.index),
+        fields={
+            **row_fields(repeat, document),
+            "first_line": first.span.line,
+            "copies": copies,
+            "amount": format_amount(repeat.total) or "blank",
+        },
+        actual=format_amount(repeat.total),
+        facts={
+            "kind": "duplicate",
+            "row": repeat.index,
+            "first": first.index,
+            "parent": repeat.parent_index,
+            "amounts": {column: repeat.amount(column) for column in MONEY_COLUMNS},
+        },
+    )

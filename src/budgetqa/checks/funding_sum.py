@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
-from budgetqa.model import FUNDING_COLUMNS, Document, format_amount
+from budgetqa.model import FUNDING_COLUMNS, Document, Row, format_amount
 
 
 @register
@@ -39,25 +39,27 @@ class FundingSumCheck(CheckKind):
             difference = funding - row.total
             if abs(difference) <= tolerance:
                 continue
-            blank = all(value is None for value in values)
-            yield Hit(
-                span=row.span,
-                row=row,
-                key=str(row.index),
-                fields={
-                    **row_fields(row, document),
-                    "expected": format_amount(row.total),
-                    "actual": format_amount(funding),
-                    "difference": format_amount(difference),
-                    "blank_funding": "; all its funding cells are blank" if blank else "",
-                },
-                expected=format_amount(row.total),
-                actual=format_amount(funding),
-                difference=format_amount(difference),
-                facts={
-                    "kind": "funding_sum",
-                    "row": row.index,
-                    "blank_funding": blank,
-                    "total": row.total,
-                },
-            )
+            yield funding_hit(document, row, funding)
+
+
+def funding_hit(document: Document, row: Row, funding: Decimal) -> Hit:
+    """The hit for a row whose funding columns add up to ``funding`` instead of its 总计."""
+    assert row.total is not None
+    difference = funding - row.total
+    blank = all(row.amount(column) is None for column in FUNDING_COLUMNS)
+    return Hit(
+        span=row.span,
+        row=row,
+        key=str(row.index),
+        fields={
+            **row_fields(row, document),
+            "expected": format_amount(row.total),
+            "actual": format_amount(funding),
+            "difference": format_amount(difference),
+            "blank_funding": "; all its funding cells are blank" if blank else "",
+        },
+        expected=format_amount(row.total),
+        actual=format_amount(funding),
+        difference=format_amount(difference),
+        facts={"kind": "funding_sum", "row": row.index, "blank_funding": blank, "total": row.total},
+    )

@@ -13,8 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from budgetqa.checks.base import Hit, row_fields
-from budgetqa.model import COLUMN_LABELS, FUNDING_COLUMNS, MONEY_COLUMNS, Document, format_amount
+from budgetqa.checks.base import Hit
+from budgetqa.checks.children_sum import children_hit
+from budgetqa.checks.duplicate_rows import duplicate_hit
+from budgetqa.checks.funding_sum import funding_hit
+from budgetqa.model import FUNDING_COLUMNS, MONEY_COLUMNS, Document, Level
 from budgetqa.rules.spec import RuleSpec
 from budgetqa.text import fold, squeeze_name
 
@@ -154,32 +157,7 @@ def hits_for(
             row = document.rows[index]
             if row.level.value not in params["levels"] or row.total is None:
                 continue
-            difference = differences.loc[index]
-            funding = row.total + difference
-            blank = all(row.amount(column) is None for column in FUNDING_COLUMNS)
-            hits.append(
-                Hit(
-                    span=row.span,
-                    row=row,
-                    key=str(index),
-                    fields={
-                        **row_fields(row, document),
-                        "expected": format_amount(row.total),
-                        "actual": format_amount(funding),
-                        "difference": format_amount(difference),
-                        "blank_funding": "; all its funding cells are blank" if blank else "",
-                    },
-                    expected=format_amount(row.total),
-                    actual=format_amount(funding),
-                    difference=format_amount(difference),
-                    facts={
-                        "kind": "funding_sum",
-                        "row": index,
-                        "blank_funding": blank,
-                        "total": row.total,
-                    },
-                )
-            )
+            hits.append(funding_hit(document, row, row.total + differences.loc[index]))
     elif rule.check == "children_sum":
         parent_level, child_level = params["parent_level"], params["child_level"]
         for column in params["columns"]:
@@ -188,32 +166,15 @@ def hits_for(
                 if index not in table.index:
                     continue
                 entry: dict[str, Any] = {str(key): value for key, value in table.loc[index].items()}
-                parent = document.rows[index]
                 hits.append(
-                    Hit(
-                        span=parent.span,
-                        row=parent,
-                        key=f"{index}:{column}",
-                        fields={
-                            **row_fields(parent, document),
-                            "column": COLUMN_LABELS[column],
-                            "expected": format_amount(entry["own"]) or "blank",
-                            "actual": format_amount(entry["actual"]),
-                            "difference": format_amount(entry["difference"]),
-                            "children": int(entry["children"]),
-                            "parent_level": parent_level,
-                            "child_level": child_level,
-                        },
-                        expected=format_amount(entry["expected"]),
-                        actual=format_amount(entry["actual"]),
-                        difference=format_amount(entry["difference"]),
-                        facts={
-                            "kind": "children_sum",
-                            "parent": index,
-                            "column": column,
-                            "difference": entry["difference"],
-                            "children": entry["child_rows"],
-                        },
+                    children_hit(
+                        document,
+                        document.rows[index],
+                        column,
+                        entry["actual"],
+                        entry["child_rows"],
+                        Level(parent_level),
+                        Level(child_level),
                     )
                 )
         # Hits in the native order: by parent, then column.
@@ -226,27 +187,7 @@ def hits_for(
         for index in sorted(flagged_rows):
             if index not in firsts.index:
                 continue
-            repeat = document.rows[index]
             first = document.rows[int(firsts.loc[index])]
-            hits.append(
-                Hit(
-                    span=repeat.span,
-                    row=repeat,
-                    key=str(index),
-                    fields={
-                        **row_fields(repeat, document),
-                        "first_line": first.span.line,
-                        "copies": int(copies_per_first.loc[first.index]) + 1,
-                        "amount": format_amount(repeat.total) or "blank",
-                    },
-                    actual=format_amount(repeat.total),
-                    facts={
-                        "kind": "duplicate",
-                        "row": index,
-                        "first": first.index,
-                        "parent": repeat.parent_index,
-                        "amounts": {column: repeat.amount(column) for column in MONEY_COLUMNS},
-                    },
-                )
-            )
+            copies = int(copies_per_first.loc[first.index]) + 1
+            hits.append(duplicate_hit(document, document.rows[index], first, copies))
     return hits

@@ -21,15 +21,7 @@ def _finding_lines(finding: Finding) -> list[str]:
     if finding.location.end_line and finding.location.end_line != finding.location.line:
         where += f"-{finding.location.end_line}"
     out = [f"  {where:>9}  {finding.severity.value:<7} {finding.code}  {finding.message}"]
-    figures = [
-        f"{label} {value}"
-        for label, value in (
-            ("expected", finding.expected),
-            ("actual", finding.actual),
-            ("difference", finding.difference),
-        )
-        if value is not None
-    ]
+    figures = [f"{label} {value}" for label, value in finding.figures()]
     if figures and finding.category.value == "arithmetic":
         out.append(f"{'':13}{' · '.join(figures)}")
     out.extend(f"{'':13}│ {_quote(line)}" for line in finding.source[:2])

@@ -98,15 +98,7 @@ def render_html(report: Report) -> str:
                 + "</div>"
             )
             parts.append(f"<div>{_e(finding.message)}</div>")
-            figures = [
-                f"{label} {_e(value)}"
-                for label, value in (
-                    ("expected", finding.expected),
-                    ("actual", finding.actual),
-                    ("difference", finding.difference),
-                )
-                if value is not None
-            ]
+            figures = [f"{label} {_e(value)}" for label, value in finding.figures()]
             if figures:
                 parts.append(f'<div class="figures">{" · ".join(figures)}</div>')
             if finding.source:
