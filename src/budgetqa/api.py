@@ -8,7 +8,7 @@ from typing import Any
 
 from budgetqa.errors import InputError, UsageError
 from budgetqa.findings import DocumentSummary, Finding, ReadFailure, Report, Severity, sort_findings
-from budgetqa.ingest import read
+from budgetqa.ingest import is_dataframe, read
 from budgetqa.model import Document
 from budgetqa.rules import RuleSpec, load_builtin_rules, load_rule_files, select_rules
 
@@ -45,7 +45,7 @@ def resolve_rules(
 
 
 def _as_list(sources: object) -> list[object]:
-    if isinstance(sources, str | Path | Document) or type(sources).__name__ == "DataFrame":
+    if isinstance(sources, str | Path | Document) or is_dataframe(sources):
         return [sources]
     if isinstance(sources, Iterable):
         return list(sources)

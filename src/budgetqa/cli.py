@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from budgetqa import __version__
+from budgetqa.config import split_tokens
 from budgetqa.errors import BudgetQAError, UsageError
 
 __all__ = ["main"]
@@ -140,10 +141,6 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def _tokens(values: list[str]) -> list[str]:
-    return [token.strip() for value in values for token in value.split(",") if token.strip()]
-
-
 def _write(output: Path | None, text: str) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -177,8 +174,8 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         paths,
         rules=[*config.rules, *arguments.rules],
         builtin=not arguments.no_builtin_rules,
-        select=_tokens(arguments.select) or list(config.select),
-        ignore=[*config.ignore, *_tokens(arguments.ignore)],
+        select=split_tokens(arguments.select) or list(config.select),
+        ignore=[*config.ignore, *split_tokens(arguments.ignore)],
         severity=severity,
         engine=arguments.engine,
     )
@@ -201,7 +198,9 @@ def _run_rules(arguments: argparse.Namespace) -> int:
     from budgetqa.api import resolve_rules
 
     rules = resolve_rules(
-        arguments.rules, select=_tokens(arguments.select), ignore=_tokens(arguments.ignore)
+        arguments.rules,
+        select=split_tokens(arguments.select),
+        ignore=split_tokens(arguments.ignore),
     )
     if arguments.format == "json":
         sys.stdout.write(

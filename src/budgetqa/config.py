@@ -9,7 +9,7 @@ import attrs
 
 from budgetqa.errors import ConfigError
 
-__all__ = ["Config", "find_pyproject", "load_config"]
+__all__ = ["Config", "find_pyproject", "load_config", "split_tokens"]
 
 _KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths"}
 
@@ -25,6 +25,11 @@ class Config:
     fail_on: str | None = None
     paths: tuple[Path, ...] = ()
     source: Path | None = None
+
+
+def split_tokens(values: list[str]) -> list[str]:
+    """Rule selectors given as repeated and/or comma-separated options, as one list."""
+    return [token.strip() for value in values for token in value.split(",") if token.strip()]
 
 
 def find_pyproject(start: Path) -> Path | None:

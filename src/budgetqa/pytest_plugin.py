@@ -67,10 +67,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _tokens(values: list[str]) -> list[str]:
-    return [token.strip() for value in values for token in value.split(",") if token.strip()]
-
-
 def _expand(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(
@@ -106,7 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not tables:
         return
     from budgetqa.api import resolve_rules
-    from budgetqa.config import load_config
+    from budgetqa.config import load_config, split_tokens
     from budgetqa.errors import BudgetQAError
 
     settings = settings or load_config(config.rootpath)
@@ -124,8 +120,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[_STASH_RULES] = resolve_rules(
             [*settings.rules, *config.getoption("budgetqa_rules")],
-            select=_tokens(config.getoption("budgetqa_select")) or list(settings.select),
-            ignore=[*settings.ignore, *_tokens(config.getoption("budgetqa_ignore"))],
+            select=split_tokens(config.getoption("budgetqa_select")) or list(settings.select),
+            ignore=[*settings.ignore, *split_tokens(config.getoption("budgetqa_ignore"))],
             severity=settings.severity,
         )
     except BudgetQAError as error:

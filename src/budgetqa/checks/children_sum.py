@@ -10,15 +10,15 @@ from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
 from budgetqa.model import COLUMN_LABELS, MONEY_COLUMNS, Document, Level, Row, format_amount
 
 
-def descendants(document: Document, parent: Row, level: Level) -> list[Row]:
-    """Rows of ``level`` below ``parent`` (children, or grandchildren through units)."""
+def descendants(document: Document, parent: Row, level: Level | None = None) -> list[Row]:
+    """Rows below ``parent`` (children, or grandchildren through units), of ``level`` if given."""
     found: list[Row] = []
     frontier = {parent.index}
     for row in document.rows[parent.index + 1 :]:
         if row.parent_index in frontier:
-            if row.level is level:
+            if level is None or row.level is level:
                 found.append(row)
-            else:
+            if level is None or row.level is not level:
                 frontier.add(row.index)
     return found
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import attrs
 
+from budgetqa.checks.children_sum import descendants
 from budgetqa.findings import Finding
 from budgetqa.model import COLUMN_LABELS, Document, format_amount
 
@@ -23,15 +24,6 @@ __all__ = ["explain"]
 _MAX_COMBINATION = 4
 _MAX_CANDIDATES = 16
 _CENT = Decimal("0.01")
-
-
-def _subtree(document: Document, parent: int) -> set[int]:
-    inside = {parent}
-    for row in document.rows[parent + 1 :]:
-        if row.parent_index in inside:
-            inside.add(row.index)
-    inside.discard(parent)
-    return inside
 
 
 def explain(
@@ -58,7 +50,7 @@ def explain(
         assert isinstance(difference, Decimal)
         assert isinstance(column, str)
         assert isinstance(parent, int)
-        scope = _subtree(document, parent)
+        scope = {row.index for row in descendants(document, document.rows[parent])}
         # Each candidate moves the children's sum: a repeat adds its amount, a row with blank
         # funding cells leaves its 总计 out of the funding columns.
         candidates: list[tuple[str, Decimal, str]] = []

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LAYOUTS",
+    "is_dataframe",
     "read",
     "read_bytes",
     "read_csv",
@@ -69,13 +70,14 @@ def read(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Docum
         if suffix in _CSV_SUFFIXES:
             return read_csv(path)
         return read_text(read_source(path))
-    if _is_dataframe(source):
+    if is_dataframe(source):
         return read_frame(source, name=name or "<dataframe>")
     msg = f"read() takes a path or a pandas DataFrame, not {type(source).__name__}"
     raise UsageError(msg)
 
 
-def _is_dataframe(value: object) -> bool:
+def is_dataframe(value: object) -> bool:
+    """True for a pandas DataFrame (checked without importing pandas)."""
     cls = type(value)
     return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
 

@@ -31,7 +31,7 @@ from budgetqa.model import (
 )
 from budgetqa.text import fold, squeeze_name
 
-__all__ = ["Figure", "RawRecord", "assemble_document", "looks_like_organisation"]
+__all__ = ["TOTAL_NAMES", "Figure", "RawRecord", "assemble_document", "looks_like_organisation"]
 
 
 @attrs.frozen
@@ -77,7 +77,8 @@ class RawRecord:
         return None
 
 
-_TOTAL_NAMES = frozenset({"合计", "总计", "合 计"})
+#: Names of the department total row (names are compared after white space is squeezed out).
+TOTAL_NAMES = frozenset({"合计", "总计"})
 _ORGANISATION_NAME = regex.compile(
     r"(?:局|中心|办公室|委员会|管理处|服务处|所|院|站|队|馆|学校|协会|(?:\(|（)本级(?:\)|）))$"
 )
@@ -93,7 +94,7 @@ def _levels(records: Sequence[RawRecord]) -> list[Level]:
     for position, record in enumerate(records):
         if record.level is not None:
             levels.append(record.level)
-        elif record.name in _TOTAL_NAMES:
+        elif record.name in TOTAL_NAMES:
             levels.append(Level.TOTAL)
         elif record.has_text:
             levels.append(Level.PROJECT)

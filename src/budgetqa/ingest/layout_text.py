@@ -26,7 +26,7 @@ import attrs
 import regex
 
 from budgetqa.errors import NotABudgetTableError, TruncatedTableError
-from budgetqa.ingest.assemble import Figure, RawRecord, assemble_document
+from budgetqa.ingest.assemble import TOTAL_NAMES, Figure, RawRecord, assemble_document
 from budgetqa.ingest.header import is_layout_header_start, parse_preamble
 from budgetqa.ingest.indicators import INDICATOR_START
 from budgetqa.ingest.source import SourceText
@@ -57,7 +57,6 @@ _INDENT = 2
 _NAME_LINES = 6
 # A line that ends a sentence or holds indicator text is not part of a unit's name.
 _NOT_NAME = regex.compile(r"[。.;；:：]\s*$|指标|值\s*[:：]|^\s*\d+\s*、")
-_TOTAL_NAMES = frozenset({"合计", "总计"})
 
 
 @attrs.frozen
@@ -228,7 +227,7 @@ def _anchor(position: int, line: _Line) -> _Anchor | None:
     if len(figures) > 4 or (suffix and _PROSE_AFTER_FIGURE.match(suffix)):
         return None
     if len(figures) == 1 and (
-        suffix or (prefix.strip() and squeeze_name(prefix) not in _TOTAL_NAMES)
+        suffix or (prefix.strip() and squeeze_name(prefix) not in TOTAL_NAMES)
     ):
         return None  # a lone figure inside prose
     values = [Decimal(text.replace(",", "")) for text in figures]
@@ -263,7 +262,7 @@ def _name_start(content: Sequence[_Line], anchors: Sequence[_Anchor], k: int) ->
 
 def _level(first: _Line, name_pieces: Sequence[TextPiece]) -> Level:
     name = squeeze_name("".join(piece.text.strip() for piece in name_pieces))
-    if name in _TOTAL_NAMES:
+    if name in TOTAL_NAMES:
         return Level.TOTAL
     return Level.PROJECT if first.indent >= _INDENT else Level.UNIT
 
