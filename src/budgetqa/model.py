@@ -348,6 +348,38 @@ class Document:
     preamble: tuple[TextPiece, ...] = ()
     raw_unit_of_money: str | None = None
     source_lines: tuple[str, ...] = ()
+    #: Data derived from the rows by the checks (child index, joined texts), built on first
+    #: use and kept with the document; not part of its value.
+    cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+
+    def children(self, parent: Row) -> tuple[Row, ...]:
+        """The rows whose parent is ``parent``, in table order."""
+        index = self.cache.get("children")
+        if index is None:
+            built: dict[int, list[int]] = {}
+            for row in self.rows:
+                if row.parent_index is not None:
+                    built.setdefault(row.parent_index, []).append(row.index)
+            index = self.cache["children"] = built
+        assert isinstance(index, dict)
+        return tuple(self.rows[child] for child in index.get(parent.index, ()))
+
+    def descendants(self, parent: Row, level: Level | None = None) -> list[Row]:
+        """Rows below ``parent`` (children, and theirs), of ``level`` if given, in table order.
+
+        The walk stops at rows of ``level``: with ``level=PROJECT`` under 合计 it goes through
+        the units to their projects. Linear in the rows below ``parent``.
+        """
+        found: list[Row] = []
+        stack = list(reversed(self.children(parent)))
+        while stack:
+            row = stack.pop()
+            if level is None or row.level is level:
+                found.append(row)
+            if level is None or row.level is not level:
+                stack.extend(reversed(self.children(row)))
+        found.sort(key=lambda row: row.index)
+        return found
 
     def source(self, line: int, end_line: int | None = None, *, limit: int = 6) -> tuple[str, ...]:
         """Input lines ``line..end_line`` as printed (at most ``limit``; blank lines skipped)."""
@@ -386,10 +418,6 @@ class Document:
         """The rows of one level, in table order."""
         wanted = Level(level)
         return tuple(row for row in self.rows if row.level is wanted)
-
-    def children(self, row: Row) -> tuple[Row, ...]:
-        """The rows whose parent is ``row``."""
-        return tuple(child for child in self.rows if child.parent_index == row.index)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)

@@ -128,19 +128,24 @@ class JoinedText:
 
     @classmethod
     def build(cls, pieces: Sequence[tuple[int, str]]) -> JoinedText:
-        text = ""
+        # Linear in the total length however many pieces there are: only the last character
+        # of the text so far is looked at, and the parts are joined once at the end.
+        parts: list[str] = []
         starts: list[int] = []
         lines: list[int] = []
+        length = 0
         for line, raw in pieces:
             piece = raw.strip()
             if not piece:
                 continue
-            if text and _ASCII_WORD_END.search(text) and _ASCII_WORD_START.search(piece):
-                text += " "
-            starts.append(len(text))
+            if parts and _ASCII_WORD_END.match(parts[-1][-1]) and _ASCII_WORD_START.match(piece):
+                parts.append(" ")
+                length += 1
+            starts.append(length)
             lines.append(line)
-            text += piece
-        return cls(text=text, starts=tuple(starts), lines=tuple(lines))
+            parts.append(piece)
+            length += len(piece)
+        return cls(text="".join(parts), starts=tuple(starts), lines=tuple(lines))
 
     def line_at(self, offset: int) -> int:
         """The physical line of the character at ``offset`` (clamped to the text)."""

@@ -10,19 +10,6 @@ from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
 from budgetqa.model import COLUMN_LABELS, MONEY_COLUMNS, Document, Level, Row, format_amount
 
 
-def descendants(document: Document, parent: Row, level: Level | None = None) -> list[Row]:
-    """Rows below ``parent`` (children, or grandchildren through units), of ``level`` if given."""
-    found: list[Row] = []
-    frontier = {parent.index}
-    for row in document.rows[parent.index + 1 :]:
-        if row.parent_index in frontier:
-            if level is None or row.level is level:
-                found.append(row)
-            if level is None or row.level is not level:
-                frontier.add(row.index)
-    return found
-
-
 @register
 class ChildrenSumCheck(CheckKind):
     name = "children_sum"
@@ -47,7 +34,7 @@ class ChildrenSumCheck(CheckKind):
         child_level = Level(params["child_level"])
         tolerance: Decimal = params["tolerance"]
         for parent in document.rows_at(parent_level):
-            children = descendants(document, parent, child_level)
+            children = document.descendants(parent, child_level)
             if not children:
                 continue
             for column in params["columns"]:

@@ -37,11 +37,18 @@ class DuplicateRowsCheck(CheckKind):
     fields = frozenset({"first_line", "copies", "amount"})
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
-        groups: dict[tuple[object, ...], list[Row]] = {}
+        # Rows are first grouped by parent and amounts, which is cheap; the texts are folded
+        # only for rows that share them, so the cost stays linear in the table's size.
+        candidates: dict[tuple[object, ...], list[Row]] = {}
         for row in document.rows:
             if row.level.value in params["levels"]:
-                groups.setdefault(row_identity(row), []).append(row)
-        for rows in groups.values():
+                candidates.setdefault((row.parent_index, row.level, row.amounts), []).append(row)
+        groups: dict[tuple[object, ...], list[Row]] = {}
+        for rows in candidates.values():
+            if len(rows) > 1:
+                for row in rows:
+                    groups.setdefault(row_identity(row), []).append(row)
+        for rows in sorted(groups.values(), key=lambda rows: rows[0].index):
             first = rows[0]
             for repeat in rows[1:]:
                 yield duplicate_hit(document, repeat, first, len(rows))

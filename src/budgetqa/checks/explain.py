@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import attrs
 
-from budgetqa.checks.children_sum import descendants
 from budgetqa.findings import Finding
 from budgetqa.model import COLUMN_LABELS, Document, format_amount
 
@@ -50,7 +49,7 @@ def explain(
         assert isinstance(difference, Decimal)
         assert isinstance(column, str)
         assert isinstance(parent, int)
-        scope = {row.index for row in descendants(document, document.rows[parent])}
+        scope = {row.index for row in document.descendants(document.rows[parent])}
         # Each candidate moves the children's sum: a repeat adds its amount, a row with blank
         # funding cells leaves its 总计 out of the funding columns.
         candidates: list[tuple[str, Decimal, str]] = []

@@ -59,6 +59,8 @@ class IndicatorValueMismatchCheck(CheckKind):
             for indicator in row.indicators:
                 if not indicator.period_value or not indicator.annual_value:
                     continue
+                if indicator.period_value == indicator.annual_value:
+                    continue  # the same text sets the same target
                 period = last_target(indicator.period_value)
                 annual = last_target(indicator.annual_value)
                 if period is None or annual is None:

@@ -6,6 +6,7 @@ Cells wrapped over lines are joined before matching, so ``待单位`` at the end
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -64,22 +65,23 @@ class TextPatternCheck(CheckKind):
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         patterns: Sequence[regex.Pattern[str]] = params["patterns"]
-        wanted = params["fields"]
-        if "preamble" in wanted and document.preamble:
+        wanted = [field for field in params["fields"] if field != "preamble"]
+        if "preamble" in params["fields"] and document.preamble:
             joined = JoinedText.build(
                 [(piece.line, piece.text.replace("\t", "")) for piece in document.preamble]
             )
             yield from self._matches(document, None, "preamble", joined, patterns)
+        levels = params["levels"]
+        candidates = {field: _candidate_rows(document, field, patterns) for field in wanted}
         for row in document.rows:
-            if row.level.value not in params["levels"]:
+            if row.level.value not in levels:
                 continue
             for field in wanted:
-                if field == "preamble":
+                if row.index not in candidates[field]:
                     continue
                 pieces = _pieces(row, field)
-                if pieces:
-                    joined = JoinedText.build([(piece.line, piece.text) for piece in pieces])
-                    yield from self._matches(document, row, field, joined, patterns)
+                joined = JoinedText.build([(piece.line, piece.text) for piece in pieces])
+                yield from self._matches(document, row, field, joined, patterns)
 
     def _matches(
         self,
@@ -94,11 +96,8 @@ class TextPatternCheck(CheckKind):
             try:
                 matches = list(pattern.finditer(joined.text, timeout=MATCH_TIMEOUT_SECONDS))
             except TimeoutError:
-                raise BudgetQAError(
-                    f"pattern {pattern.pattern!r} took over {MATCH_TIMEOUT_SECONDS}s on one text; "
-                    "simplify it (nested repetition backtracks catastrophically)",
-                    path=document.path,
-                    line=joined.lines[0] if joined.lines else None,
+                raise _timeout(
+                    pattern, document, joined.lines[0] if joined.lines else None
                 ) from None
             for match in matches:
                 start, end = match.span()
@@ -118,3 +117,83 @@ class TextPatternCheck(CheckKind):
                     actual=match.group(0),
                     facts={"kind": "text", "row": None if row is None else row.index},
                 )
+
+
+# Anchors, word boundaries and lookarounds look at the text around a match; a pattern without
+# them matches the same inside one field as inside all fields joined.
+_CONTEXT_SYNTAX = regex.compile(r"\\[bBAZzGmMK]|\(\?<?[=!]|(?<!\[)\^|\$")
+
+
+def context_free(pattern: regex.Pattern[str]) -> bool:
+    """Whether ``pattern`` matches a text regardless of what surrounds it."""
+    return pattern.flags & regex.MULTILINE == 0 and not _CONTEXT_SYNTAX.search(pattern.pattern)
+
+
+def _field_texts(document: Document, field: str) -> tuple[str, ...]:
+    """Each row's joined text of ``field`` (as JoinedText.build joins it), cached per document."""
+    cached = document.cache.get(("text", field))
+    if cached is None:
+        cached = tuple(
+            JoinedText.build([(piece.line, piece.text) for piece in _pieces(row, field)]).text
+            if field == "name"
+            else (row.goal if field == "goal" else row.indicator_text)
+            for row in document.rows
+        )
+        document.cache[("text", field)] = cached
+    assert isinstance(cached, tuple)
+    return cached
+
+
+def _candidate_rows(
+    document: Document, field: str, patterns: Sequence[regex.Pattern[str]]
+) -> set[int]:
+    """Indices of rows whose ``field`` may match one of ``patterns`` (a superset, never less).
+
+    A context-free pattern is run once over every row's text joined with line feeds: any match
+    inside one row's text is then inside or overlapping a match found on the whole, so the rows
+    a match overlaps are the candidates. Other patterns are tried row by row. Either way, one
+    scan of the document per pattern rather than one call per row keeps large tables fast.
+    """
+    texts = _field_texts(document, field)
+    found: set[int] = set()
+    blob: str | None = None
+    starts: list[int] = []
+    for pattern in patterns:
+        if not context_free(pattern):
+            found.update(
+                index
+                for index, text in enumerate(texts)
+                if text and index not in found and _search(document, pattern, text, index)
+            )
+            continue
+        if blob is None:
+            blob = "\n".join(texts)
+            position = 0
+            for text in texts:
+                starts.append(position)
+                position += len(text) + 1
+        try:
+            spans = [m.span() for m in pattern.finditer(blob, timeout=MATCH_TIMEOUT_SECONDS)]
+        except TimeoutError:
+            raise _timeout(pattern, document, None) from None
+        for start, end in spans:
+            first = bisect.bisect_right(starts, start) - 1
+            last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+            found.update(range(first, last + 1))
+    return found
+
+
+def _search(document: Document, pattern: regex.Pattern[str], text: str, index: int) -> bool:
+    try:
+        return pattern.search(text, timeout=MATCH_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        raise _timeout(pattern, document, document.rows[index].span.line) from None
+
+
+def _timeout(pattern: regex.Pattern[str], document: Document, line: int | None) -> BudgetQAError:
+    return BudgetQAError(
+        f"pattern {pattern.pattern!r} took over {MATCH_TIMEOUT_SECONDS}s on one text; "
+        "simplify it (nested repetition backtracks catastrophically)",
+        path=document.path,
+        line=line,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import attrs
@@ -53,11 +54,22 @@ _LABELS: tuple[tuple[str, regex.Pattern[str]], ...] = (
 
 def column_key(cell: str) -> str | None:
     """The canonical key of a header cell, or ``None`` when it is not a known column label."""
+    if len(cell) > _LONGEST_LABEL:
+        return None  # every row is asked: long cells (goals, indicators) are not labels
+    return _column_key(cell)
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_key(cell: str) -> str | None:
     label = _SPACES.sub("", fold(cell))
     for key, pattern in _LABELS:
         if pattern.match(label):
             return key
     return None
+
+
+# Labels are short; allow for spaces OCR or layout put between their characters.
+_LONGEST_LABEL = 40
 
 
 def header_columns(cells: Sequence[str]) -> dict[str, int] | None:

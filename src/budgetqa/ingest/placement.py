@@ -252,22 +252,42 @@ def _best_children(
     else:
         scored = _nearby_assignments(parent, kids, free, start, candidates, cost)
 
+    # Assignments are scored as changes from ``start``, so ranking them costs time in the
+    # number of changed children, not in the size of the unit.
+    base_outside = sum(outside[kid, start[kid]] for kid in free)
+
     def rank(item: tuple[tuple[int, int], dict[int, int]]) -> tuple[int, int, int]:
-        (failures, moved), assignment = item
+        (failures, moved), changes = item
         # A child putting money in a column its parent leaves blank is a worse explanation.
-        return failures, sum(outside[kid, assignment[kid]] for kid in free), moved
+        extra = sum(
+            outside[kid, choice] - outside[kid, start[kid]] for kid, choice in changes.items()
+        )
+        return failures, base_outside + extra, moved
 
     ranked = [(rank(item), item[1]) for item in scored]
-    (best_cost, best_outside, best_moved), best_assignment = min(ranked, key=lambda item: item[0])
+    (best_cost, best_outside, best_moved), best_changes = min(ranked, key=lambda item: item[0])
     consistent: dict[int, set[int]] = {kid: set() for kid in free}
-    for (assignment_cost, assignment_outside, _), assignment in ranked:
-        if (assignment_cost, assignment_outside) == (best_cost, best_outside):
-            for kid in free:
-                consistent[kid].add(assignment[kid])
-    return _Best(best_cost, best_moved, best_assignment, consistent)
+    optimal = [
+        changes
+        for (assignment_cost, assignment_outside, _), changes in ranked
+        if (assignment_cost, assignment_outside) == (best_cost, best_outside)
+    ]
+    changed_in: dict[int, int] = {}
+    for changes in optimal:
+        for kid, choice in changes.items():
+            consistent[kid].add(choice)
+            changed_in[kid] = changed_in.get(kid, 0) + 1
+    for kid in free:
+        if changed_in.get(kid, 0) < len(optimal):
+            consistent[kid].add(start[kid])  # some optimal assignment leaves it where it starts
+    return _Best(best_cost, best_moved, {**start, **best_changes}, consistent)
 
 
+# ((failures, columns moved), the children whose choice differs from the start, and to what).
 _Scored = list[tuple[tuple[int, int], dict[int, int]]]
+# Pairs of changes that together close a parent's gap: beyond this many, more ties change
+# nothing about the choice, and adversarial input could otherwise make the search quadratic.
+_PAIR_LIMIT = 10_000
 
 
 def _all_assignments(
@@ -278,14 +298,50 @@ def _all_assignments(
     candidates: Sequence[Sequence[Placement]],
     cost: Sequence[Sequence[int]],
 ) -> _Scored:
+    """Every combination of the free children's choices (at most ``_BRUTE_FORCE_LIMIT``).
+
+    Each combination is scored from the start assignment's sums and the free children's
+    differences, so it costs time in the free children only, not in all of the parent's.
+    """
+    wanted = _funding(parent)
+    sums = [_ZERO, _ZERO, _ZERO]
+    for kid in kids:
+        for column, value in enumerate(_funding(candidates[kid][start[kid]])):
+            sums[column] += value
+    below = sum(cost[kid][start[kid]] for kid in kids)
+    moved = sum(start[kid] for kid in kids)
+    # Per free child and choice: (funding difference, cost difference) against its start.
+    deltas = {
+        (kid, choice): (
+            tuple(
+                after - before
+                for after, before in zip(
+                    _funding(candidates[kid][choice]),
+                    _funding(candidates[kid][start[kid]]),
+                    strict=True,
+                )
+            ),
+            cost[kid][choice] - cost[kid][start[kid]],
+        )
+        for kid in free
+        for choice in range(len(candidates[kid]))
+    }
     scored: _Scored = []
     for picks in itertools.product(*(range(len(candidates[kid])) for kid in free)):
-        assignment = dict(start)
-        assignment.update(zip(free, picks, strict=True))
-        placements = [candidates[kid][assignment[kid]] for kid in kids]
-        below = sum(cost[kid][assignment[kid]] for kid in kids)
-        moved = sum(assignment[kid] for kid in kids)
-        scored.append(((_failures(parent, placements) + below, moved), assignment))
+        changes = {
+            kid: choice for kid, choice in zip(free, picks, strict=True) if choice != start[kid]
+        }
+        total = list(sums)
+        extra = 0
+        shift = moved
+        for kid, choice in changes.items():
+            difference, cost_difference = deltas[kid, choice]
+            for column in range(3):
+                total[column] += difference[column]
+            extra += cost_difference
+            shift += choice - start[kid]
+        failures = sum(1 for column in range(3) if total[column] != wanted[column])
+        scored.append(((failures + below + extra, shift), changes))
     return scored
 
 
@@ -313,7 +369,7 @@ def _nearby_assignments(
     def failures(remaining: Sequence[Decimal]) -> int:
         return sum(1 for value in remaining if value != _ZERO)
 
-    scored: _Scored = [((failures(gap) + below, moved), dict(start))]
+    scored: _Scored = [((failures(gap) + below, moved), {})]
     moves: list[tuple[int, int, tuple[Decimal, ...], int]] = []
     for kid in free:
         before = _funding(candidates[kid][start[kid]])
@@ -328,19 +384,22 @@ def _nearby_assignments(
             scored.append(
                 (
                     (failures(remaining) + below + extra, moved + choice - start[kid]),
-                    {**start, kid: choice},
+                    {kid: choice},
                 )
             )
     by_delta: dict[tuple[Decimal, ...], list[int]] = {}
     for position, (_, _, delta, _) in enumerate(moves):
         by_delta.setdefault(delta, []).append(position)
+    pairs = 0
     for position, (kid_a, choice_a, delta_a, extra_a) in enumerate(moves):
         needed = tuple(gap[column] - delta_a[column] for column in range(3))
         for other in by_delta.get(needed, ()):
             kid_b, choice_b, _, extra_b = moves[other]
             if other <= position or kid_b == kid_a:
                 continue
-            assignment = {**start, kid_a: choice_a, kid_b: choice_b}
             shift = moved + choice_a - start[kid_a] + choice_b - start[kid_b]
-            scored.append(((below + extra_a + extra_b, shift), assignment))
+            scored.append(((below + extra_a + extra_b, shift), {kid_a: choice_a, kid_b: choice_b}))
+            pairs += 1
+            if pairs >= _PAIR_LIMIT:
+                return scored
     return scored

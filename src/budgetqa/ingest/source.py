@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from pathlib import Path
 
 import attrs
+import regex
 
 from budgetqa.errors import BinaryInputError, EmptyInputError, EncodingError, InputError
 from budgetqa.text import split_lines
@@ -15,7 +15,8 @@ __all__ = ["SourceText", "decode_bytes", "read_source"]
 
 # Share of control characters above which decoded "text" is taken for binary data.
 _CONTROL_SHARE = 0.01
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
+# Control characters other than tab, line feed, carriage return and form feed.
+_CONTROL = regex.compile(r"[\p{Cc}--[\t\n\r\f]]", regex.VERSION1)
 
 
 @attrs.frozen
@@ -90,11 +91,7 @@ def _strict(data: bytes, encoding: str, path: str, data_offset: int = 0) -> str:
 
 
 def _reject_control_characters(text: str, path: str) -> None:
-    controls = [
-        position
-        for position, char in enumerate(text)
-        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc"
-    ]
+    controls = [match.start() for match in _CONTROL.finditer(text)]
     if not controls:
         return
     if "\x00" in text or len(controls) > max(1, int(len(text) * _CONTROL_SHARE)):
