@@ -80,35 +80,47 @@ def audit(
     severity: Mapping[str, str | Severity] | None = None,
     builtin: bool = True,
     engine: str = "native",
+    jobs: int = 1,
 ) -> Report:
     """Audit budget tables and return a :class:`~budgetqa.findings.Report`.
 
     ``engine`` runs the arithmetic and duplicate rules natively (default), through ``pandera``
     or through Great Expectations (``gx``); the findings are the same.
 
+    A folder stands for the table files in it (``*.txt``, ``*.tsv``, ``*.csv``, ``*.xlsx``,
+    sorted by name). Documents are read and audited one at a time, so memory holds one
+    document and the findings; ``jobs > 1`` audits files in that many worker processes, with the
+    same report as ``jobs=1``.
+
     Unreadable inputs do not stop the audit: they are listed in ``Report.failures`` and the
     other inputs are audited. Misuse (a rule token that matches nothing, an invalid rule file)
     raises :class:`~budgetqa.errors.BudgetQAError`.
     """
     from budgetqa import __version__
-    from budgetqa.engines import ENGINES, run_with_engine
+    from budgetqa.engines import ENGINES
 
     if engine not in ENGINES:
         raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if jobs < 1:
+        raise UsageError(f"jobs must be at least 1, not {jobs}")
     chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
     failures: list[ReadFailure] = []
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
-    for document in _documents(_as_list(sources), failures):
-        findings.extend(run_with_engine(document, chosen, engine))
-        summaries.append(
-            DocumentSummary(
-                path=document.path,
-                layout=document.layout,
-                department=document.department,
-                stats=document.stats.to_dict(),
-            )
+    items = _expand(_as_list(sources))
+    if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
+        results: Iterable[_Audited] = _audit_in_workers(
+            [str(item) for item in items], chosen, engine, jobs
         )
+    else:
+        results = (_audited(document, chosen, engine) for document in _documents(items, failures))
+    for result in results:
+        if isinstance(result, ReadFailure):
+            failures.append(result)
+            continue
+        document_findings, summary = result
+        findings.extend(document_findings)
+        summaries.append(summary)
     return Report(
         findings=sort_findings(findings),
         documents=tuple(summaries),
@@ -117,3 +129,63 @@ def audit(
         tool_version=__version__,
         rule_details=tuple((rule.code, rule.name, rule.rationale) for rule in chosen),
     )
+
+
+#: File name endings a folder given to :func:`audit` is searched for.
+TABLE_SUFFIXES = (".txt", ".tsv", ".csv", ".xlsx")
+
+_Audited = tuple[list[Finding], DocumentSummary] | ReadFailure
+
+
+def _expand(items: Sequence[object]) -> list[object]:
+    """Folders replaced by the table files in them, sorted; everything else as given."""
+    out: list[object] = []
+    for item in items:
+        if isinstance(item, str | Path) and Path(item).is_dir():
+            found = sorted(
+                path
+                for path in Path(item).rglob("*")
+                if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES
+            )
+            if not found:
+                raise UsageError(
+                    f"{item}: no table files ({', '.join(TABLE_SUFFIXES)}) in this folder"
+                )
+            out.extend(found)
+        else:
+            out.append(item)
+    return out
+
+
+def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Audited:
+    from budgetqa.engines import run_with_engine
+
+    summary = DocumentSummary(
+        path=document.path,
+        layout=document.layout,
+        department=document.department,
+        stats=document.stats.to_dict(),
+    )
+    return run_with_engine(document, rules, engine), summary
+
+
+def _audit_path(path: str, rules: Sequence[RuleSpec], engine: str) -> _Audited:
+    """Read and audit one file (in a worker process): its findings, or why it was unreadable."""
+    failures: list[ReadFailure] = []
+    for document in _documents([path], failures):
+        return _audited(document, rules, engine)
+    return failures[0]
+
+
+def _audit_in_workers(
+    paths: Sequence[str], rules: Sequence[RuleSpec], engine: str, jobs: int
+) -> Iterator[_Audited]:
+    """Audit files in ``jobs`` processes, yielding results in the order of ``paths``."""
+    import functools
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+        yield from pool.map(functools.partial(_audit_path, rules=rules, engine=engine), paths)

@@ -108,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
         "through Great Expectations; the findings are the same",
     )
     audit.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="audit files in N worker processes (default 1); the report is the same",
+    )
+    audit.add_argument(
         "--fail-on",
         choices=("error", "warning", "info", "never"),
         default=None,
@@ -135,6 +143,16 @@ _TOKENS_HELP = (
     "rule codes (AR101), code prefixes (AR), names (arithmetic.unit_projects_sum), categories "
     "or groups, comma-separated (repeatable)"
 )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _first_sentence(text: str) -> str:
@@ -178,6 +196,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         ignore=[*config.ignore, *split_tokens(arguments.ignore)],
         severity=severity,
         engine=arguments.engine,
+        jobs=arguments.jobs,
     )
     for failure in report.failures:
         print(f"budgetqa: error: {failure.error}", file=sys.stderr)

@@ -169,6 +169,10 @@ class ColumnInference:
     candidates: int
     consistent: int
     columns: tuple[str, ...]
+    #: Money columns whose figure differs between the placements that remain possible after a
+    #: bounded search (a large unit whose sums it could not make agree): the table does not say
+    #: what this row has in them, so sums over these columns are not checked.
+    uncertain: tuple[str, ...] = ()
 
     @property
     def ambiguous(self) -> bool:
@@ -180,6 +184,7 @@ class ColumnInference:
             "candidates": self.candidates,
             "consistent": self.consistent,
             "columns": list(self.columns),
+            "uncertain": list(self.uncertain),
             "ambiguous": self.ambiguous,
         }
 

@@ -37,7 +37,17 @@ class ChildrenSumCheck(CheckKind):
             children = document.descendants(parent, child_level)
             if not children:
                 continue
+            # A column in which the table does not determine some child's figure (blank cells
+            # lost; ambiguous_columns reports the row) cannot be summed.
+            undetermined = {
+                column
+                for child in children
+                if child.column_inference is not None
+                for column in child.column_inference.uncertain
+            }
             for column in params["columns"]:
+                if column in undetermined:
+                    continue
                 own = parent.amount(column)
                 values = [child.amount(column) for child in children]
                 if own is None and all(value is None for value in values):

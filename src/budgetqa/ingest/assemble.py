@@ -181,6 +181,12 @@ def assemble_document(
                     for column, value in zip(MONEY_COLUMNS[1:], placement[1:], strict=True)
                     if value is not None
                 ),
+                uncertain=tuple(
+                    column
+                    for slot, column in enumerate(MONEY_COLUMNS)
+                    if choice.undetermined
+                    and len({candidates[position][option][slot] for option in choice.options}) > 1
+                ),
             )
         raw_amounts = _raw_by_column(record, placement)
         parent = parents[position]

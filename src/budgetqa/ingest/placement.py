@@ -104,6 +104,11 @@ class PlacementChoice:
     candidates: int
     consistent: int
     decided_by_sums: bool
+    #: The candidates that fit the sums equally well (the chosen one among them).
+    options: tuple[int, ...] = ()
+    #: The parent's sums fail and the search for a placement that fits them was bounded (a
+    #: large unit): the row's columns are not known, rather than known to disagree.
+    undetermined: bool = False
 
 
 @attrs.define
@@ -112,6 +117,7 @@ class _Best:
     deviation: int
     assignment: dict[int, int]
     consistent: dict[int, set[int]]
+    undetermined: bool = False
 
 
 def _funding(placement: Placement) -> tuple[Decimal, Decimal, Decimal]:
@@ -155,6 +161,7 @@ def solve_placements(
     chosen: dict[int, int] = {}
     consistent: dict[int, set[int]] = {i: set() for i in range(count)}
     decided: set[int] = set()
+    undetermined: set[int] = set()
     for root in roots:
         root_costs = cost[root]
         best_cost = min(root_costs)
@@ -165,7 +172,7 @@ def solve_placements(
         consistent[root].update(optimal)
         # A uniform shift of every figure one column right fits the sums as well; that doubt is
         # the root's (reported there), and the rows below are judged given the root's choice.
-        _descend(root, optimal[0], plan, children, consistent, chosen, decided)
+        _descend(root, optimal[0], plan, children, consistent, chosen, decided, undetermined)
 
     return [
         PlacementChoice(
@@ -173,6 +180,8 @@ def solve_placements(
             candidates=len(candidates[i]),
             consistent=max(1, len(consistent[i] or {chosen.get(i, 0)})),
             decided_by_sums=i in decided,
+            options=tuple(sorted(consistent[i] or {chosen.get(i, 0)})),
+            undetermined=i in undetermined,
         )
         for i in range(count)
     ]
@@ -186,10 +195,13 @@ def _descend(
     consistent: dict[int, set[int]],
     chosen: dict[int, int],
     decided: set[int],
+    undetermined: set[int],
 ) -> None:
     best = plan[node][choice]
     if best is None:
         return
+    if best.undetermined:
+        undetermined.update(best.consistent)
     for kid in children[node]:
         kid_choice = best.assignment[kid]
         options = best.consistent.get(kid, {kid_choice})
@@ -197,7 +209,7 @@ def _descend(
         if len(options) < len(plan[kid]):
             decided.add(kid)
         chosen[kid] = kid_choice
-        _descend(kid, kid_choice, plan, children, consistent, chosen, decided)
+        _descend(kid, kid_choice, plan, children, consistent, chosen, decided, undetermined)
 
 
 def _post_order(children: Sequence[Sequence[int]], roots: Sequence[int]) -> list[int]:
@@ -247,7 +259,8 @@ def _best_children(
         combinations *= len(candidates[kid])
         if combinations > _BRUTE_FORCE_LIMIT:
             break
-    if combinations <= _BRUTE_FORCE_LIMIT:
+    exhaustive = combinations <= _BRUTE_FORCE_LIMIT
+    if exhaustive:
         scored = _all_assignments(parent, kids, free, start, candidates, cost)
     else:
         scored = _nearby_assignments(parent, kids, free, start, candidates, cost)
@@ -280,7 +293,20 @@ def _best_children(
     for kid in free:
         if changed_in.get(kid, 0) < len(optimal):
             consistent[kid].add(start[kid])  # some optimal assignment leaves it where it starts
-    return _Best(best_cost, best_moved, {**start, **best_changes}, consistent)
+    best_assignment = {**start, **best_changes}
+    undetermined = (
+        not exhaustive
+        and best_cost > sum(cost[kid][start[kid]] for kid in kids)
+        and parent[0]
+        == sum((candidates[kid][best_assignment[kid]][0] or _ZERO for kid in kids), _ZERO)
+    )
+    if undetermined:
+        # 总计, which every placement agrees on, adds up, but the bounded search found no
+        # placement of the funding figures that does: one may exist beyond it, so the free
+        # children's funding columns are undetermined rather than known to disagree.
+        for kid in free:
+            consistent[kid] = set(range(len(candidates[kid])))
+    return _Best(best_cost, best_moved, best_assignment, consistent, undetermined)
 
 
 # ((failures, columns moved), the children whose choice differs from the start, and to what).
