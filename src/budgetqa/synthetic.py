@@ -33,11 +33,14 @@ import attrs
 if TYPE_CHECKING:
     import pandas as pd
 
+    from budgetqa.findings import Finding
+
 __all__ = [
     "HEADER",
     "TEXT_LAYOUTS",
     "Defect",
     "DefectKind",
+    "Detection",
     "IndicatorSpec",
     "ProjectSpec",
     "Rendered",
@@ -49,6 +52,7 @@ __all__ = [
     "indicator_text",
     "inject_defects",
     "render",
+    "score_detection",
     "to_frame",
     "write_xlsx",
 ]
@@ -730,3 +734,70 @@ def to_frame(rows: Sequence[RowSpec]) -> pd.DataFrame:
         for row in rows
     ]
     return pd.DataFrame.from_records(records, columns=list(HEADER))
+
+
+# --- detection quality ---------------------------------------------------------------------------
+
+#: Findings that describe what a layout itself does to a table, not a defect of its content:
+#: ``tsv-ocr`` prints amounts with OCR spacing and drops empty cells; layouts that lose blank
+#: cells leave some columns undecided. They are reported (at info level) and counted apart.
+LAYOUT_NOTES: dict[str, frozenset[str]] = {
+    "tsv": frozenset(),
+    "csv": frozenset(),
+    "pdf-text": frozenset({"ST106"}),
+    "tsv-ocr": frozenset({"ST106", "ST103", "TX103", "TX102"}),
+}
+
+
+@attrs.frozen
+class Detection:
+    """How an audit did on a table with known defects.
+
+    ``found`` and ``missed`` are the injected defects reported (by the right rule, at a line of
+    the right row) or not; ``false_alarms`` are findings no injected defect explains, other than
+    the layout's own notes (``layout_notes``, see :data:`LAYOUT_NOTES`).
+    """
+
+    found: tuple[Defect, ...]
+    missed: tuple[Defect, ...]
+    false_alarms: tuple[Finding, ...]
+    layout_notes: int
+
+    def by_category(self) -> dict[str, tuple[int, int]]:
+        """(found, injected) per defect category."""
+        out: dict[str, tuple[int, int]] = {}
+        for defect in (*self.found, *self.missed):
+            found, injected = out.get(defect.category, (0, 0))
+            out[defect.category] = (found + (defect in self.found), injected + 1)
+        return out
+
+
+def score_detection(
+    table: SyntheticTable, rendered: Rendered, findings: Sequence[Finding]
+) -> Detection:
+    """Match an audit's findings against the defects injected into ``table``."""
+
+    def at(finding: Finding, code: str, row: int) -> bool:
+        if finding.code != code or finding.location.line is None:
+            return False
+        first, last = rendered.spans[row]
+        end = finding.location.end_line or finding.location.line
+        return finding.location.line <= last and end >= first
+
+    found: list[Defect] = []
+    missed: list[Defect] = []
+    explained: set[int] = set()
+    for defect in table.defects:
+        hits = [i for i, finding in enumerate(findings) if at(finding, defect.code, defect.row)]
+        (found if hits else missed).append(defect)
+        explained.update(hits)
+        for code, row in defect.consequences:
+            explained.update(i for i, finding in enumerate(findings) if at(finding, code, row))
+    notes = LAYOUT_NOTES.get(rendered.layout, frozenset())
+    alarms = [
+        finding
+        for i, finding in enumerate(findings)
+        if i not in explained and finding.code not in notes
+    ]
+    note_count = sum(1 for i, f in enumerate(findings) if i not in explained and f.code in notes)
+    return Detection(tuple(found), tuple(missed), tuple(alarms), note_count)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
@@ -10,13 +11,23 @@ from budgetqa.model import MONEY_COLUMNS, Document, Row, format_amount
 from budgetqa.text import fold, squeeze_name
 
 
+def printed_figures(amounts: Sequence[Decimal | None]) -> tuple[Decimal | None, ...]:
+    """总计 and the funding figures as printed, blanks left out.
+
+    Where layout text or OCR lost the blank cells, the reader places a row's figures by the
+    sums, and two printings of one entry can end up in different columns (the sums are off
+    because of the repeat). The figures themselves are what was printed twice.
+    """
+    return (amounts[0], *(value for value in amounts[1:] if value is not None))
+
+
 def row_identity(row: Row) -> tuple[object, ...]:
-    """What makes two rows the same entry: parent, name, amounts, goal and indicators."""
+    """What makes two rows the same entry: parent, name, figures, goal and indicators."""
     return (
         row.parent_index,
         row.level,
         fold(squeeze_name(row.name)),
-        row.amounts,
+        printed_figures(row.amounts),
         fold(squeeze_name(row.goal)),
         fold(squeeze_name(row.indicator_text)),
     )
@@ -42,7 +53,8 @@ class DuplicateRowsCheck(CheckKind):
         candidates: dict[tuple[object, ...], list[Row]] = {}
         for row in document.rows:
             if row.level.value in params["levels"]:
-                candidates.setdefault((row.parent_index, row.level, row.amounts), []).append(row)
+                key = (row.parent_index, row.level, printed_figures(row.amounts))
+                candidates.setdefault(key, []).append(row)
         groups: dict[tuple[object, ...], list[Row]] = {}
         for rows in candidates.values():
             if len(rows) > 1:

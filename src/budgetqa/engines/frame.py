@@ -15,7 +15,7 @@ import pandas as pd
 
 from budgetqa.checks.base import Hit
 from budgetqa.checks.children_sum import children_hit
-from budgetqa.checks.duplicate_rows import duplicate_hit
+from budgetqa.checks.duplicate_rows import duplicate_hit, printed_figures
 from budgetqa.checks.funding_sum import funding_hit
 from budgetqa.model import FUNDING_COLUMNS, MONEY_COLUMNS, Document, Level
 from budgetqa.rules.spec import RuleSpec
@@ -56,7 +56,7 @@ def budget_frame(document: Document) -> pd.DataFrame:
 
 def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a canonical frame with ``top_index`` and the identity keys added (if missing)."""
-    if {"top_index", "name_key", "goal_key", "indicator_key"} <= set(frame.columns):
+    if {"top_index", "name_key", "figures_key", "goal_key", "indicator_key"} <= set(frame.columns):
         return frame
     frame = frame.copy()
     parents = frame["parent_index"]
@@ -67,6 +67,10 @@ def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
         for p, g in zip(parents, grandparents, strict=True)
     ]
     frame["name_key"] = frame["name"].map(_key)
+    frame["figures_key"] = [
+        repr(printed_figures([None if pd.isna(value) else value for value in amounts]))
+        for amounts in frame[list(MONEY_COLUMNS)].itertuples(index=False)
+    ]
     frame["goal_key"] = frame["goal"].map(_key)
     frame["indicator_key"] = frame["indicator_text"].map(_key)
     return frame
@@ -120,7 +124,7 @@ def children_differences(
     return pd.DataFrame(rows, columns=columns).set_index("parent", drop=False)
 
 
-_IDENTITY = ["parent_index", "level", "name_key", *MONEY_COLUMNS, "goal_key", "indicator_key"]
+_IDENTITY = ["parent_index", "level", "name_key", "figures_key", "goal_key", "indicator_key"]
 
 
 def identity_keys(frame: pd.DataFrame) -> pd.Series:
