@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -38,10 +38,10 @@ def project_positions(table: TableSpec) -> list[tuple[int, int, int]]:
 def replace_project(table: TableSpec, u: int, p: int, **changes) -> TableSpec:
     unit = table.units[u]
     projects = list(unit.projects)
-    projects[p] = dataclasses.replace(projects[p], **changes)
+    projects[p] = attrs.evolve(projects[p], **changes)
     units = list(table.units)
-    units[u] = dataclasses.replace(unit, projects=tuple(projects))
-    return dataclasses.replace(table, units=tuple(units))
+    units[u] = attrs.evolve(unit, projects=tuple(projects))
+    return attrs.evolve(table, units=tuple(units))
 
 
 @given(tables())
