@@ -299,3 +299,17 @@ def test_dataframe_with_nan_blanks_and_line_numbers():
 def test_read_rejects_other_objects():
     with pytest.raises(UsageError, match="takes a path or a pandas DataFrame"):
         budgetqa.read(42)  # type: ignore[arg-type]
+
+
+def test_csv_content_under_a_txt_name_is_read_as_csv(tmp_path):
+    from budgetqa.synthetic import generate_table, render
+
+    table = generate_table(3, projects=12, units=2)
+    path = tmp_path / "exported.txt"
+    path.write_text(render(table, "csv").text, encoding="utf-8")
+    document = budgetqa.read(path)
+    assert document.layout == "csv"
+    assert [(row.level.value, row.name, row.amounts) for row in document.rows] == [
+        (row.level, row.name, row.amounts) for row in table.rows()
+    ]
+    assert document.stats.accounted == document.stats.lines

@@ -99,6 +99,8 @@ def read_text(source: SourceText) -> Document:
             ocr_layout="tsv-ocr",
             source_lines=source.lines,
         )
+    if any(_csv_header(line) for line in source.lines[:_CSV_HEADER_WITHIN]):
+        return _read_csv_source(source)  # CSV under another name (.txt, say)
     if looks_like_layout_text(source.lines):
         return read_layout_text(source)
     first = next((i for i, line in enumerate(source.lines, start=1) if line.strip()), 1)
@@ -107,6 +109,17 @@ def read_text(source: SourceText) -> Document:
         path=source.path,
         line=first,
     )
+
+
+# A CSV file named otherwise is recognised by a comma-separated header near its top.
+_CSV_HEADER_WITHIN = 30
+
+
+def _csv_header(line: str) -> bool:
+    if "," not in line:
+        return False
+    cells = next(csv.reader([line]), [])
+    return len(cells) >= _MIN_TABS and header_columns(cells) is not None
 
 
 def _tab_header(line: str) -> bool:
