@@ -153,3 +153,11 @@ def test_pyproject_config_errors(tmp_path):
         ConfigError, match=r"pyproject\.toml: \[tool\.budgetqa\] has unknown keys selcet"
     ):
         load_config(tmp_path)
+
+
+def test_a_control_character_in_a_rule_file_is_located():
+    with pytest.raises(RuleFileError) as info:
+        load_rules_text("version: 1\nrules:\n  - code: AB\x08101\n", "bad.yaml")
+    assert info.value.problems == [
+        "bad.yaml:3:13: invalid YAML: character U+0008 is not allowed in a YAML file"
+    ]

@@ -141,7 +141,15 @@ def _duplicates(rules: Sequence[RuleSpec]) -> list[str]:
 
 
 def _load(text: str, path: str) -> tuple[list[RuleSpec], list[str]]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks the characters first
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        return [], [
+            f"{path}:{line}:{column}: invalid YAML: character U+{error.character:04X} "
+            "is not allowed in a YAML file"
+        ]
     loader.duplicate_keys = []
     try:
         document = loader.get_single_data()
