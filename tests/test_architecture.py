@@ -17,7 +17,7 @@ LAYERS = {
     "budgetqa.config": {"budgetqa.errors"},
     "budgetqa.text": set(),
     "budgetqa.model": {"budgetqa.text", "budgetqa.errors"},
-    "budgetqa.findings": set(),
+    "budgetqa.findings": {"budgetqa.text"},
     "budgetqa.ingest": {"budgetqa.text", "budgetqa.errors", "budgetqa.model"},
     "budgetqa.checks": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.rules",

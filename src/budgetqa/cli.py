@@ -251,6 +251,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.examples import example_paths
     from budgetqa.ingest import read
     from budgetqa.report.documents import render_csv, render_json, render_text
+    from budgetqa.text import escape_json_controls, visible_controls
 
     paths: list[Path] = list(arguments.paths)
     if arguments.examples:
@@ -269,6 +270,10 @@ def _run_parse(arguments: argparse.Namespace) -> int:
 
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)
+    if arguments.format == "text":
+        output = visible_controls(output)  # CSV and JSON are data: kept as read (JSON escapes)
+    elif arguments.format == "json":
+        output = escape_json_controls(output)
     if arguments.output is not None:
         try:
             arguments.output.write_text(output, encoding="utf-8")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from budgetqa.text import visible_controls
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -288,7 +290,7 @@ class Report:
             + "</tr>"
             for finding in self.findings
         )
-        return (
+        return visible_controls(
             f"<div><strong>budgetqa report</strong>: {len(self.documents)} document(s), "
             f"{len(self.findings)} finding(s) ({html.escape(counts)})"
             "<table><thead><tr><th>severity</th><th>code</th><th>where</th><th>row</th>"

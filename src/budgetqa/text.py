@@ -158,3 +158,32 @@ class JoinedText:
     def lines_of(self, start: int, end: int) -> tuple[int, int]:
         """First and last physical line of the characters ``text[start:end]``."""
         return self.line_at(start), self.line_at(max(start, end - 1))
+
+
+# Characters that act rather than show: C0 and C1 controls other than tab and line feed, DEL,
+# and the bidirectional marks, overrides and isolates that reorder displayed text.
+_ACTING = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Of those, the ones json.dumps leaves raw (it escapes the C0 controls itself).
+_RAW_IN_JSON = regex.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: regex.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every acting character shown as an escape (``\\x1b``, ``\\u202e``).
+
+    Reports quote table cells; a terminal escape, a carriage return or a bidi override in a cell
+    must show up as what it is, not clear a reviewer's screen or reorder what they read.
+    """
+    return _ACTING.sub(_escape, text)
+
+
+def escape_json_controls(text: str) -> str:
+    """JSON text with the acting characters json.dumps leaves raw written as ``\\uXXXX``.
+
+    The JSON value is unchanged; only its spelling is.
+    """
+    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)

@@ -20,6 +20,8 @@ from budgetqa.text import JoinedText
 # A rule's pattern may take at most this long on one text: a guard against catastrophic
 # backtracking in user-written expressions.
 MATCH_TIMEOUT_SECONDS = 2.0
+# Extra time a scan of a whole document gets per character (one second per million).
+_SECONDS_PER_CHARACTER = 1e-6
 
 FIELD_LABELS = {
     "name": "the name",
@@ -159,23 +161,29 @@ def _candidate_rows(
     blob: str | None = None
     starts: list[int] = []
     for pattern in patterns:
-        if not context_free(pattern):
+        spans: list[tuple[int, int]] | None = None
+        if context_free(pattern):
+            if blob is None:
+                blob = "\n".join(texts)
+                position = 0
+                for text in texts:
+                    starts.append(position)
+                    position += len(text) + 1
+            # The whole document gets the per-text allowance plus time for its size; if that
+            # runs out, the rows are searched one by one, each within the per-text allowance,
+            # so a pattern that backtracks catastrophically is reported at the row it hit.
+            allowance = MATCH_TIMEOUT_SECONDS + len(blob) * _SECONDS_PER_CHARACTER
+            try:
+                spans = [m.span() for m in pattern.finditer(blob, timeout=allowance)]
+            except TimeoutError:
+                spans = None
+        if spans is None:
             found.update(
                 index
                 for index, text in enumerate(texts)
                 if text and index not in found and _search(document, pattern, text, index)
             )
             continue
-        if blob is None:
-            blob = "\n".join(texts)
-            position = 0
-            for text in texts:
-                starts.append(position)
-                position += len(text) + 1
-        try:
-            spans = [m.span() for m in pattern.finditer(blob, timeout=MATCH_TIMEOUT_SECONDS)]
-        except TimeoutError:
-            raise _timeout(pattern, document, None) from None
         for start, end in spans:
             first = bisect.bisect_right(starts, start) - 1
             last = bisect.bisect_right(starts, max(start, end - 1)) - 1

@@ -13,6 +13,7 @@ from budgetqa.report.html import render_html
 from budgetqa.report.junit import render_junit
 from budgetqa.report.markdown import render_markdown
 from budgetqa.report.sarif import render_sarif
+from budgetqa.text import escape_json_controls, visible_controls
 
 __all__ = ["REPORT_FORMATS", "render_report"]
 
@@ -29,6 +30,13 @@ REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
 
 def render_report(report: Report, format: str, *, fail_on: str = "error") -> str:
     """Render ``report`` in one of :data:`REPORT_FORMATS` (``fail_on`` matters to JUnit)."""
-    if format == "junit":
-        return render_junit(report, fail_on=fail_on)
-    return REPORT_FORMATS[format](report)
+    output = (
+        render_junit(report, fail_on=fail_on)
+        if format == "junit"
+        else REPORT_FORMATS[format](report)
+    )
+    # Table text is quoted in every format: characters that would act on a terminal, a browser
+    # or an XML parser (escapes, controls, bidi overrides) are written so that they show.
+    if format in {"json", "sarif"}:
+        return escape_json_controls(output)
+    return visible_controls(output)
