@@ -30,8 +30,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install(*EXTRAS["lint"])
-    session.run("ruff", "check", "src", "tests", "noxfile.py", *session.posargs)
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", *session.posargs)
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py")
 
 
 @nox.session(python="3.11")
@@ -46,3 +46,14 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
     session.install("-e", ".[all]", *EXTRAS["typecheck"])
     session.run("mypy", *session.posargs)
+
+
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmark: throughput, memory, start-up, engines compared, detection quality.
+
+    Writes benchmarks/results/latest.json and docs/benchmark.md (several minutes; ``-- --quick``
+    for a smoke run that writes nothing).
+    """
+    session.install(".[all]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

@@ -51,3 +51,22 @@ def test_tutorial_examples_run():
     )
     assert result.attempted > 10
     assert result.failed == 0
+
+
+def test_every_docs_page_is_linked_from_the_index():
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    pages = sorted(path.name for path in DOCS.glob("*.md") if path.name != "index.md")
+    assert [page for page in pages if f"]({page})" not in index] == []
+
+
+def test_benchmark_page_is_the_scripts_output_with_its_machine():
+    page = (DOCS / "benchmark.md").read_text(encoding="utf-8")
+    assert page.startswith("# Benchmark\n")
+    assert "written by the script" in page
+    measured = next(line for line in page.splitlines() if line.startswith("Measured "))
+    assert "cores" in measured
+    for section in ("## Read and audit throughput", "## Start-up", "## Engines", "## Detection"):
+        assert section in page
+    import regex
+
+    assert regex.search(r"^\| 1,0\d\d,\d{3} \|", page, regex.MULTILINE), "the million-row run"
