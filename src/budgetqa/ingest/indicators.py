@@ -37,8 +37,6 @@ _SUBCATEGORY = regex.compile(
     rf"\s*+(?:{_SEP}|$)"
 )
 _SEPARATORS = "。;；,，: \t\u3000"
-# One full stop ends an item; an ellipsis ("待单位补充...") is part of the text.
-_LONE_FULL_STOP = regex.compile(r"(?<!\.)\.$")
 
 
 def parse_indicators(pieces: Sequence[TextPiece], path: str) -> tuple[Indicator, ...]:
@@ -107,9 +105,11 @@ def _parse_item(number: int, body: str, raw: str, span: SourceSpan) -> Indicator
 
 
 def _clean(text: str) -> str:
-    """Drop the separators and the full stop that end a field, keep an ellipsis."""
+    """Drop the separators and the full stop that end a field, keep an ellipsis (``...``)."""
     cleaned = text.strip(_SEPARATORS)
-    return _LONE_FULL_STOP.sub("", cleaned).strip(_SEPARATORS)
+    if cleaned.endswith(".") and not cleaned.endswith(".."):
+        return cleaned[:-1].strip(_SEPARATORS)
+    return cleaned
 
 
 def _clean_value(text: str) -> str | None:
