@@ -88,3 +88,20 @@ def test_cli_rejects_a_bad_jobs_value(capsys):
 def test_examples_in_parallel_match_the_serial_audit():
     paths = example_paths()
     assert budgetqa.audit(paths, jobs=2).findings == budgetqa.audit(paths).findings
+
+
+def test_workers_start_from_code_without_a_main_guard(corpus):
+    """Piped code (no file, no __name__ guard) must not be re-run by the workers."""
+    import subprocess
+    import sys
+
+    code = (
+        "import budgetqa\n"
+        f"report = budgetqa.audit({str(corpus)!r}, jobs=2)\n"
+        "print(len(report.documents), len(report.failures))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-"], input=code, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "2"]

@@ -183,9 +183,13 @@ def _audit_in_workers(
     """Audit files in ``jobs`` processes, yielding results in the order of ``paths``."""
     import functools
     import multiprocessing
+    import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    # Forked workers start at once and never re-run the caller's __main__ (a script without a
+    # __name__ guard, code piped to python, a notebook): where fork is sound (Linux), use it.
+    # Elsewhere workers are spawned, and a script must call audit() under a __name__ guard.
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
         yield from pool.map(functools.partial(_audit_path, rules=rules, engine=engine), paths)
