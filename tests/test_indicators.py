@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from budgetqa.ingest.indicators import parse_indicators
 from budgetqa.model import TextPiece
 
@@ -94,3 +97,66 @@ def test_item_right_after_a_full_stop_but_not_after_a_decimal():
     )
     assert [item.number for item in items] == [1]
     assert parse((1, "完成率1.1、产出指标")) == ()
+
+
+# --- the one-pass parse of standard items agrees with the general parse -------------------------
+
+_PIECES = [
+    "1", "12", "3", "-", "；", ";", ":", "：", " ", "\u3000", "，", "指标", "值", "指标值",
+    "实施周期指标值", "年度指标值", "产出", "数量", "。", ".", "...", "≥95%", "人次", "达标",
+]  # fmt: skip
+fragments = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+
+
+_CLEAN = ["产出", "数量", "质量", "指标", "值", "人次", "达标", "≥95%", "1", "12"]
+clean = st.lists(st.sampled_from(_CLEAN), min_size=1, max_size=4).map("".join)
+
+
+@st.composite
+def item_bodies(draw):
+    """Bodies near the standard shape: each field plain text, or holding the tricky pieces."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.lists(st.sampled_from(_PIECES), max_size=30).map("".join))
+
+    def field(plain):
+        return draw(st.one_of(*[plain] * 6, fragments))
+
+    code = field(st.sampled_from(["1", "2", "3"]))
+    subcode = field(st.sampled_from(["11", "12", "21", "31"]))
+    category, subcategory, name, period, annual = (field(clean) for _ in range(5))
+    return (
+        f"{code}-{category}指标；{subcode}-{subcategory}；{name}；"
+        f"实施周期指标值:{period}；年度指标值:{annual}{draw(st.sampled_from(['。', '', '.']))}"
+    )
+
+
+@given(item_bodies())
+def test_standard_items_parse_the_same_in_one_pass(body):
+    from budgetqa.ingest.indicators import _parse_item, parse_item_general
+    from budgetqa.model import SourceSpan
+
+    span = SourceSpan("t.txt", 1, 1)
+    assert _parse_item(1, body, body, span) == parse_item_general(1, body, body, span)
+
+
+def test_standard_items_of_the_examples_parse_the_same_in_one_pass(examples):
+    from budgetqa.ingest.indicators import (
+        _STANDARD_ITEM,
+        INDICATOR_START,
+        _parse_item,
+        parse_item_general,
+    )
+    from budgetqa.model import SourceSpan
+
+    span = SourceSpan("t.txt", 1, 1)
+    standard = 0
+    for document in examples.values():
+        for row in document.rows:
+            text = row.indicator_text
+            starts = list(INDICATOR_START.finditer(text))
+            for position, match in enumerate(starts):
+                end = starts[position + 1].start() if position + 1 < len(starts) else len(text)
+                body = text[match.end() : end]
+                standard += _STANDARD_ITEM.fullmatch(body) is not None
+                assert _parse_item(1, body, "", span) == parse_item_general(1, body, "", span)
+    assert standard > 400  # most published items take the one-pass route

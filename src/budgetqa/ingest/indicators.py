@@ -60,7 +60,40 @@ def parse_indicators(pieces: Sequence[TextPiece], path: str) -> tuple[Indicator,
     return tuple(items)
 
 
+# The shape nearly every published item has, matched in one go. It only matches bodies on which
+# the general parse below gives the same fields (no spaces or separators inside the codes and
+# categories, no second 指标值 label inside the period value); anything else goes the long way.
+# tests/test_indicators.py checks the two agree.
+_STANDARD_ITEM = regex.compile(
+    r"(?P<code>\d{1,2})-(?P<category>[^;；,，:：\s]{1,20}?指标)；"
+    r"(?P<subcode>\d{2,3})-(?P<subcategory>[^;；,，:：\s]{1,30}?)；"
+    r"(?P<name>[^;；:：]*)；"
+    r"实施周期指标值\s*+[:：]\s*+(?P<period>(?:(?!指标值)[^；])*)；"
+    r"年度指标值\s*+[:：]\s*+(?P<annual>.*)",
+    regex.DOTALL,
+)
+
+
 def _parse_item(number: int, body: str, raw: str, span: SourceSpan) -> Indicator:
+    match = _STANDARD_ITEM.fullmatch(body)
+    if match is None:
+        return parse_item_general(number, body, raw, span)
+    return Indicator(
+        number=number,
+        name=_clean(match.group("name")),
+        category=match.group("category"),
+        category_code=match.group("code"),
+        subcategory=match.group("subcategory"),
+        subcategory_code=match.group("subcode"),
+        period_value=_clean_value(match.group("period")),
+        annual_value=_clean_value(match.group("annual")),
+        raw=raw,
+        span=span,
+    )
+
+
+def parse_item_general(number: int, body: str, raw: str, span: SourceSpan) -> Indicator:
+    """Parse one item's text after its number, whatever its shape."""
     period_match = _PERIOD.search(body)
     annual_match = _ANNUAL.search(body)
     label_starts = [m.start() for m in (period_match, annual_match) if m is not None]
