@@ -146,14 +146,7 @@ def test_to_frame_keeps_decimals(table):
     assert all(isinstance(value, Decimal) for value in frame["total"])
 
 
-@given(st.text(max_size=400))
-def test_arbitrary_text_reads_or_raises_budgetqa_error(text):
-    assert_reads_or_fails_cleanly(text.encode("utf-8"), "generated.txt")
-
-
-@given(st.binary(max_size=400))
-def test_arbitrary_bytes_read_or_raise_budgetqa_error(data):
-    assert_reads_or_fails_cleanly(data, "generated.bin")
+# Arbitrary text and bytes: tests/test_fuzz.py (test_random_text, test_random_bytes).
 
 
 @given(tables(), st.data())

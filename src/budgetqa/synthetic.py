@@ -558,13 +558,6 @@ class Rendered:
     layout: str
     spans: tuple[tuple[int, int], ...]
 
-    def row_at(self, line: int) -> int | None:
-        """The row printed on ``line``, if any."""
-        for index, (first, last) in enumerate(self.spans):
-            if first <= line <= last:
-                return index
-        return None
-
 
 def money(value: Decimal | None, *, ocr: bool = False) -> str:
     if value is None:

@@ -146,6 +146,22 @@ def _field_texts(document: Document, field: str) -> tuple[str, ...]:
     return cached
 
 
+def _field_blob(document: Document, field: str) -> tuple[str, list[int]]:
+    """Every row's ``field`` text joined by line feeds, and where each row's text starts in it
+    (built once per document and shared by the rules)."""
+    cached = document.cache.get(("blob", field))
+    if cached is None:
+        texts = _field_texts(document, field)
+        starts: list[int] = []
+        position = 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + 1
+        cached = document.cache[("blob", field)] = ("\n".join(texts), starts)
+    assert isinstance(cached, tuple)
+    return cached
+
+
 def _candidate_rows(
     document: Document, field: str, patterns: Sequence[regex.Pattern[str]]
 ) -> set[int]:
@@ -158,17 +174,10 @@ def _candidate_rows(
     """
     texts = _field_texts(document, field)
     found: set[int] = set()
-    blob: str | None = None
-    starts: list[int] = []
     for pattern in patterns:
         spans: list[tuple[int, int]] | None = None
         if context_free(pattern):
-            if blob is None:
-                blob = "\n".join(texts)
-                position = 0
-                for text in texts:
-                    starts.append(position)
-                    position += len(text) + 1
+            blob, starts = _field_blob(document, field)
             # The whole document gets the per-text allowance plus time for its size; if that
             # runs out, the rows are searched one by one, each within the per-text allowance,
             # so a pattern that backtracks catastrophically is reported at the row it hit.
