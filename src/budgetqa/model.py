@@ -9,6 +9,8 @@ header).
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import enum
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from budgetqa.text import join_wrapped
+from budgetqa.text import MAX_AMOUNT_DIGITS, join_wrapped
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMN_LABELS",
     "FUNDING_COLUMNS",
+    "MAX_AMOUNT_DIGITS",
     "MONEY_COLUMNS",
+    "MONEY_CONTEXT",
     "ColumnInference",
     "Document",
     "DocumentStats",
@@ -33,10 +37,13 @@ __all__ = [
     "Indicator",
     "Level",
     "LineRole",
+    "NoteKind",
+    "ReadNote",
     "Row",
     "SourceSpan",
     "TextPiece",
     "format_amount",
+    "money_context",
 ]
 
 #: The four money columns, in the order the published tables print them.
@@ -58,12 +65,32 @@ COLUMN_LABELS: dict[str, str] = {
 
 _CENT = Decimal("0.01")
 
+#: Decimal arithmetic for money: wide enough that sums of any number of in-range amounts are
+#: exact (Python's default context keeps 28 digits, which rounds a 29-digit sum), and strict:
+#: an operation that would round or overflow raises instead of giving a wrong figure.
+MONEY_CONTEXT = decimal.Context(
+    prec=2 * MAX_AMOUNT_DIGITS + 20,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+
+def money_context() -> contextlib.AbstractContextManager[decimal.Context]:
+    """A context manager running Decimal arithmetic in :data:`MONEY_CONTEXT`.
+
+    Readers, checks and engines do their sums inside it; a caller's own decimal context is
+    restored on the way out.
+    """
+    return decimal.localcontext(MONEY_CONTEXT)
+
 
 def format_amount(value: Decimal | None) -> str | None:
     """Render an amount as a string with two decimals (``None`` stays ``None``)."""
     if value is None:
         return None
-    if value == value.quantize(_CENT):
+    if value == value.quantize(_CENT, context=MONEY_CONTEXT):
         return f"{value:.2f}"
     return str(value)  # more precision than cents was published: keep it, do not round
 
@@ -280,6 +307,45 @@ class Fragment:
         }
 
 
+class NoteKind(enum.StrEnum):
+    """What a reader could not read exactly as written, and said so (see :class:`ReadNote`)."""
+
+    #: Bytes the file's encoding cannot decode; read as U+FFFD (the rest of the line is kept).
+    UNDECODABLE_BYTES = "undecodable_bytes"
+    #: The encoding was chosen on thin evidence; the text may be mojibake.
+    ENCODING_GUESS = "encoding_guess"
+    #: A spreadsheet formula saved without its value, computed by budgetqa from the cells.
+    FORMULA_COMPUTED = "formula_computed"
+    #: A spreadsheet formula saved without its value that budgetqa could not compute.
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
+    #: A money cell whose number has more digits than any budget figure.
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+
+
+@attrs.frozen
+class ReadNote:
+    """Something a reader met in the input and could not take exactly as written.
+
+    ``text`` is what the input holds there (the bytes, the formula, the digits), ``detail``
+    what the reader did with it. Notes become findings (rules with check kind ``read_note``),
+    so nothing is read differently from how it was written without the report saying so.
+    """
+
+    kind: NoteKind
+    span: SourceSpan
+    text: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "line": self.span.line,
+            "end_line": self.span.end_line,
+            "text": self.text,
+            "detail": self.detail,
+        }
+
+
 @attrs.frozen
 class DocumentStats:
     """Line accounting and row counts for one document.
@@ -353,6 +419,7 @@ class Document:
     preamble: tuple[TextPiece, ...] = ()
     raw_unit_of_money: str | None = None
     source_lines: tuple[str, ...] = ()
+    notes: tuple[ReadNote, ...] = ()
     #: Data derived from the rows by the checks (child index, joined texts), built on first
     #: use and kept with the document; not part of its value.
     cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
@@ -443,6 +510,7 @@ class Document:
             "stats": self.stats.to_dict(),
             "rows": [row.to_dict() for row in self.rows],
             "fragments": [fragment.to_dict() for fragment in self.fragments],
+            "notes": [note.to_dict() for note in self.notes],
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -17,6 +17,8 @@ import regex
 
 __all__ = [
     "AMOUNT_TEXT",
+    "MAX_AMOUNT_DIGITS",
+    "AmountOutOfRangeError",
     "JoinedText",
     "fold",
     "is_amount_text",
@@ -52,6 +54,16 @@ _ASCII_WORD_END = regex.compile(r"[A-Za-z]$")
 _ASCII_WORD_START = regex.compile(r"^[A-Za-z]")
 
 
+#: The most digits an amount may have (integer and decimal places together). A published
+#: budget figure has at most about 17 (trillions of 元 to the cent); longer "amounts" are
+#: damage, reported as out of range rather than summed.
+MAX_AMOUNT_DIGITS = 30
+
+
+class AmountOutOfRangeError(ValueError):
+    """A cell written as a number, with more digits than :data:`MAX_AMOUNT_DIGITS`."""
+
+
 def split_lines(text: str) -> list[str]:
     """Split text into physical lines on ``\\r\\n``, ``\\r`` or ``\\n`` only.
 
@@ -83,6 +95,7 @@ def parse_amount(text: str) -> Decimal | None:
     Full-width digits, thousands separators and stray OCR spaces are accepted.
 
     Raises:
+        AmountOutOfRangeError: a number with more than :data:`MAX_AMOUNT_DIGITS` digits.
         ValueError: the text is not blank and not an amount.
     """
     folded = fold(text).strip()
@@ -92,6 +105,9 @@ def parse_amount(text: str) -> Decimal | None:
         msg = f"not an amount: {text!r}"
         raise ValueError(msg)
     digits = _NON_DIGIT.sub("", folded.replace("−", "-"))
+    if sum(character.isdigit() for character in digits) > MAX_AMOUNT_DIGITS:
+        msg = f"amount out of range: more than {MAX_AMOUNT_DIGITS} digits"
+        raise AmountOutOfRangeError(msg)
     try:
         return Decimal(digits)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only numbers

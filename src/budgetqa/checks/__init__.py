@@ -16,6 +16,7 @@ from budgetqa.checks import (  # noqa: F401 - importing a module registers its c
     missing_amount,
     missing_cells,
     missing_text,
+    read_note,
     similar_names,
     text_pattern,
 )

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from budgetqa.checks.base import CHECKS, Hit
 from budgetqa.checks.explain import explain
 from budgetqa.findings import Finding, Location
-from budgetqa.model import Document, Level
+from budgetqa.model import Document, Level, money_context
 from budgetqa.rules.spec import RuleSpec
 
 __all__ = ["finding_id", "run_rules"]
@@ -39,9 +39,15 @@ def run_rules(
     Expectations); the other rules run natively. Either way the findings are built here, so ids,
     messages and explanations do not depend on the engine.
     """
+    with money_context():
+        return _run_rules(document, rules, hits_by_code or {})
+
+
+def _run_rules(
+    document: Document, rules: Sequence[RuleSpec], supplied: Mapping[str, Sequence[Hit]]
+) -> list[Finding]:
     findings: list[Finding] = []
     facts: dict[str, Mapping[str, object]] = {}
-    supplied = hits_by_code or {}
     for rule in rules:
         hits = (
             supplied[rule.code]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from budgetqa.checks.engine import run_rules
 from budgetqa.errors import UsageError
 from budgetqa.findings import Finding
-from budgetqa.model import Document
+from budgetqa.model import Document, money_context
 from budgetqa.rules.spec import RuleSpec
 
 __all__ = ["ENGINES", "ENGINE_CHECKS", "run_with_engine"]
@@ -27,7 +27,13 @@ ENGINE_CHECKS: frozenset[str] = frozenset({"funding_sum", "children_sum", "dupli
 def run_with_engine(
     document: Document, rules: Sequence[RuleSpec], engine: str = "native"
 ) -> list[Finding]:
-    """Findings of ``rules`` on ``document``, computed by ``engine``."""
+    """Findings of ``rules`` on ``document``, computed by ``engine`` (sums in
+    :data:`~budgetqa.model.MONEY_CONTEXT`, so every engine adds up exactly)."""
+    with money_context():
+        return _run(document, rules, engine)
+
+
+def _run(document: Document, rules: Sequence[RuleSpec], engine: str) -> list[Finding]:
     if engine == "native":
         return run_rules(document, rules)
     delegated = [rule for rule in rules if rule.check in ENGINE_CHECKS]

@@ -28,7 +28,7 @@ from budgetqa.ingest.grid import GridRow, read_grid
 from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
-from budgetqa.model import Document
+from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,7 +83,24 @@ def is_dataframe(value: object) -> bool:
 
 
 def read_text(source: SourceText) -> Document:
-    """Read decoded text: tab-separated rows if the header is tab-separated, else layout text."""
+    """Read decoded text: tab-separated rows if the header is tab-separated, else layout text.
+
+    Raises:
+        NotABudgetTableError: no column header; when the encoding was a guess, the message
+            says so (a header garbled by the wrong encoding is never read as "no table").
+    """
+    try:
+        return _read_decoded(source)
+    except NotABudgetTableError as error:
+        guess = next((note for note in source.notes if note.kind is NoteKind.ENCODING_GUESS), None)
+        if guess is None:
+            raise
+        raise NotABudgetTableError(
+            f"{error.reason}; note: {guess.detail}", path=error.path, line=error.line
+        ) from None
+
+
+def _read_decoded(source: SourceText) -> Document:
     tabbed = [line for line in source.lines if line.count("\t") >= _MIN_TABS]
     if tabbed and any(_tab_header(line) for line in source.lines):
         rows = [
@@ -98,6 +115,7 @@ def read_text(source: SourceText) -> Document:
             encoding=source.encoding,
             ocr_layout="tsv-ocr",
             source_lines=source.lines,
+            notes=source.notes,
         )
     if any(_csv_header(line) for line in source.lines[:_CSV_HEADER_WITHIN]):
         return _read_csv_source(source)  # CSV under another name (.txt, say)
@@ -149,6 +167,7 @@ def _read_csv_source(source: SourceText) -> Document:
         total_lines=len(source.lines),
         layout="csv",
         encoding=source.encoding,
+        notes=source.notes,
     )
 
 

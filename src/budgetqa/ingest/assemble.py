@@ -25,11 +25,14 @@ from budgetqa.model import (
     Fragment,
     Level,
     LineRole,
+    NoteKind,
+    ReadNote,
     Row,
     SourceSpan,
     TextPiece,
+    money_context,
 )
-from budgetqa.text import fold, squeeze_name
+from budgetqa.text import MAX_AMOUNT_DIGITS, fold, is_amount_text, squeeze_name
 
 __all__ = ["TOTAL_NAMES", "Figure", "RawRecord", "assemble_document", "looks_like_organisation"]
 
@@ -129,8 +132,74 @@ def assemble_document(
     fragments: Sequence[Fragment],
     line_roles: Sequence[LineRole],
     source_lines: Sequence[str] = (),
+    notes: Sequence[ReadNote] = (),
 ) -> Document:
-    """Build the canonical document from a reader's records and line roles."""
+    """Build the canonical document from a reader's records and line roles.
+
+    ``notes`` are what the reader could not take exactly as written (see
+    :class:`~budgetqa.model.ReadNote`); amounts out of range are added to them here, for every
+    reader alike, and their cells left out of the sums.
+    """
+    with money_context():
+        return _assemble(
+            path=path,
+            layout=layout,
+            encoding=encoding,
+            preamble=preamble,
+            preamble_pieces=preamble_pieces,
+            records=records,
+            fragments=fragments,
+            line_roles=line_roles,
+            source_lines=source_lines,
+            notes=notes,
+        )
+
+
+def _out_of_range(
+    path: str, records: Sequence[RawRecord]
+) -> tuple[list[RawRecord], list[ReadNote]]:
+    """Records with every out-of-range figure made a non-amount, and a note for each."""
+    notes: list[ReadNote] = []
+    cleaned: list[RawRecord] = []
+    for record in records:
+        figures = list(record.figures)
+        for slot, figure in enumerate(figures):
+            digits = sum(character.isdigit() for character in figure.raw)
+            if digits <= MAX_AMOUNT_DIGITS or not is_amount_text(figure.raw):
+                continue
+            shown = figure.raw if len(figure.raw) <= 60 else figure.raw[:57] + "…"
+            notes.append(
+                ReadNote(
+                    kind=NoteKind.AMOUNT_OUT_OF_RANGE,
+                    span=SourceSpan(path, record.line, record.end_line),
+                    text=shown,
+                    detail=f"a number of {digits} digits (at most {MAX_AMOUNT_DIGITS} are read as"
+                    " an amount); the cell is not counted in any sum",
+                )
+            )
+            figures[slot] = attrs.evolve(figure, value=None)
+        cleaned.append(
+            record
+            if figures == list(record.figures)
+            else attrs.evolve(record, figures=tuple(figures))
+        )
+    return cleaned, notes
+
+
+def _assemble(
+    *,
+    path: str,
+    layout: str,
+    encoding: str | None,
+    preamble: Preamble,
+    preamble_pieces: Sequence[TextPiece],
+    records: Sequence[RawRecord],
+    fragments: Sequence[Fragment],
+    line_roles: Sequence[LineRole],
+    source_lines: Sequence[str],
+    notes: Sequence[ReadNote],
+) -> Document:
+    records, range_notes = _out_of_range(path, records)
     if not records:
         last = max(
             (i + 1 for i, role in enumerate(line_roles) if role is not LineRole.BLANK), default=1
@@ -224,6 +293,7 @@ def assemble_document(
         line_roles=tuple(line_roles),
         preamble=tuple(preamble_pieces),
         source_lines=tuple(source_lines),
+        notes=tuple(sorted([*notes, *range_notes], key=lambda note: note.span.line)),
     )
 
 

@@ -16,7 +16,7 @@ from budgetqa.errors import NotABudgetTableError
 from budgetqa.ingest.assemble import Figure, RawRecord, assemble_document
 from budgetqa.ingest.header import header_columns, parse_preamble
 from budgetqa.ingest.indicators import INDICATOR_START
-from budgetqa.model import Document, Fragment, Level, LineRole, SourceSpan, TextPiece
+from budgetqa.model import Document, Fragment, Level, LineRole, ReadNote, SourceSpan, TextPiece
 from budgetqa.text import fold, is_amount_text, parse_amount
 
 __all__ = ["GridRow", "read_grid"]
@@ -54,6 +54,7 @@ def read_grid(
     encoding: str | None,
     ocr_layout: str | None = None,
     source_lines: Sequence[str] | None = None,
+    notes: Sequence[ReadNote] = (),
 ) -> Document:
     """Read a grid of cells into a :class:`Document`.
 
@@ -109,6 +110,7 @@ def read_grid(
         fragments=result.fragments,
         line_roles=roles,
         source_lines=source_lines if source_lines is not None else _lines_of(rows, total_lines),
+        notes=notes,
     )
 
 

@@ -195,6 +195,7 @@ def read_layout_text(source: SourceText) -> Document:
         fragments=fragments,
         line_roles=roles,
         source_lines=lines,
+        notes=source.notes,
     )
 
 

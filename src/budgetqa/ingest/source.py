@@ -9,6 +9,7 @@ import attrs
 import regex
 
 from budgetqa.errors import BinaryInputError, EmptyInputError, EncodingError, InputError
+from budgetqa.model import NoteKind, ReadNote, SourceSpan
 from budgetqa.text import split_lines
 
 __all__ = ["SourceText", "decode_bytes", "read_source"]
@@ -27,6 +28,8 @@ class SourceText:
     text: str
     lines: tuple[str, ...]
     encoding: str
+    #: What decoding could not take as written: undecodable bytes, or a guessed encoding.
+    notes: tuple[ReadNote, ...] = ()
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -61,6 +64,10 @@ def decode_bytes(data: bytes, path: str) -> SourceText:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError as utf8_error:
+            decoded = _mostly_utf8(data, path)
+            if decoded is not None:
+                text, notes = decoded
+                return _source(path, text, "utf-8", notes)
             try:
                 text, encoding = data.decode("gb18030"), "gb18030"
             except UnicodeDecodeError:
@@ -71,10 +78,98 @@ def decode_bytes(data: bytes, path: str) -> SourceText:
                     path=path,
                     line=line,
                 ) from None
+            return _source(path, text, encoding, _gb18030_doubt(data, text, path))
+    return _source(path, text, encoding, ())
+
+
+def _source(path: str, text: str, encoding: str, notes: tuple[ReadNote, ...]) -> SourceText:
     _reject_control_characters(text, path)
     if not text.strip():
         raise EmptyInputError("the file is empty", path=path)
-    return SourceText(path=path, text=text, lines=tuple(split_lines(text)), encoding=encoding)
+    return SourceText(
+        path=path, text=text, lines=tuple(split_lines(text)), encoding=encoding, notes=notes
+    )
+
+
+# A file is UTF-8 with damaged bytes, not another encoding, when its valid multi-byte UTF-8
+# characters outnumber its invalid bytes by this much: text in another encoding (GBK, say)
+# rarely forms valid UTF-8 sequences, and then only short ones.
+_UTF8_EVIDENCE = 8
+# At most this many damaged lines are noted one by one; the rest are counted in the last note.
+_MAX_BYTE_NOTES = 50
+
+
+def _mostly_utf8(data: bytes, path: str) -> tuple[str, tuple[ReadNote, ...]] | None:
+    """The text, with each run of invalid bytes read as U+FFFD and noted, when the bytes are
+    UTF-8 with a few damaged bytes; ``None`` when they look like another encoding."""
+    escaped = data.decode("utf-8", errors="surrogateescape")  # one pass: bad byte -> U+DCxx
+    runs = list(_ESCAPED_BYTES.finditer(escaped))
+    damaged = sum(len(run.group(0)) for run in runs)
+    valid_multibyte = len(_NON_ASCII.findall(escaped)) - damaged
+    if valid_multibyte < _UTF8_EVIDENCE * damaged:
+        return None
+    by_line: dict[int, list[str]] = {}
+    line, counted = 1, 0
+    for run in runs:
+        line += escaped.count("\n", counted, run.start())
+        counted = run.start()
+        by_line.setdefault(line, []).append(
+            " ".join(f"0x{ord(character) - 0xDC00:02x}" for character in run.group(0))
+        )
+    notes = [
+        ReadNote(
+            kind=NoteKind.UNDECODABLE_BYTES,
+            span=SourceSpan(path, number, number),
+            text=" ".join(shown),
+            detail="bytes that are not UTF-8 in a UTF-8 file, each run read as U+FFFD",
+        )
+        for number, shown in sorted(by_line.items())
+    ]
+    if len(notes) > _MAX_BYTE_NOTES:
+        rest = len(notes) - _MAX_BYTE_NOTES
+        notes = notes[:_MAX_BYTE_NOTES]
+        notes[-1] = attrs.evolve(
+            notes[-1], detail=f"{notes[-1].detail}; the same on {rest} more lines after this one"
+        )
+    return _ESCAPED_BYTES.sub("\ufffd", escaped), tuple(notes)
+
+
+_ESCAPED_BYTES = regex.compile(r"[\udc80-\udcff]++")
+
+
+# GB18030 decodes almost any bytes, so decoding without an error proves little: the text is
+# taken for Chinese when it reads as Chinese (common Han characters, CJK punctuation,
+# full-width forms), and the guess is noted otherwise.
+_COMMON_CJK = regex.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+_MIN_CHINESE = 8
+_CHINESE_SHARE = 0.95
+
+
+def _gb18030_doubt(data: bytes, text: str, path: str) -> tuple[ReadNote, ...]:
+    foreign = [match.start() for match in _NON_ASCII.finditer(text)]
+    chinese = len(_COMMON_CJK.findall(text))
+    if len(foreign) >= _MIN_CHINESE and chinese >= _CHINESE_SHARE * len(foreign):
+        return ()
+    odd = next(
+        (offset for offset in foreign if not _COMMON_CJK.match(text, offset)),
+        foreign[0] if foreign else 0,
+    )
+    line = text.count("\n", 0, odd) + 1
+    sample = text[odd : odd + 8].split("\n")[0]
+    raw = sample.encode("gb18030", errors="replace")[:12]
+    return (
+        ReadNote(
+            kind=NoteKind.ENCODING_GUESS,
+            span=SourceSpan(path, line, line),
+            text=" ".join(f"0x{byte:02x}" for byte in raw),
+            detail=(
+                f"the file is not UTF-8 and was read as GB18030, a guess: {chinese} of"
+                f" {len(foreign)} non-ASCII characters read as common Chinese text (here: "
+                f"{sample!r}); if the text looks garbled, convert the file to UTF-8"
+            ),
+        ),
+    )
 
 
 def _strict(data: bytes, encoding: str, path: str, data_offset: int = 0) -> str:

@@ -22,7 +22,7 @@ __all__ = ["example_findings", "render_rule_docs", "rule_page"]
 
 def example_findings(rule: RuleSpec, example: RuleExample) -> list[Finding]:
     """What ``rule`` finds in ``example`` (the example is read as ``example.txt``)."""
-    document = read_bytes(example.text.encode("utf-8"), name="example.txt")
+    document = read_bytes(example.data, name="example.txt")
     return run_rules(document, [rule])
 
 

@@ -348,11 +348,11 @@ def _examples(raw: object, where: str) -> tuple[tuple[RuleExample, ...], list[st
             continue
         here = f"{where.rsplit(':', 2)[0]}:{item.mark[0]}:{item.mark[1]}"
         kinds = [kind for kind in ("fail", "pass") if kind in item]
-        unknown = set(item) - {"fail", "pass", "lines", "note"}
+        unknown = set(item) - {"fail", "pass", "lines", "note", "bytes"}
         if len(kinds) != 1 or unknown:
             problems.append(
                 f"{here}: an example has exactly one of 'fail' or 'pass'"
-                " (and optional 'lines', 'note')"
+                " (and optional 'lines', 'note', 'bytes')"
             )
             continue
         kind = kinds[0]
@@ -370,5 +370,11 @@ def _examples(raw: object, where: str) -> tuple[tuple[RuleExample, ...], list[st
         if kind == "fail" and not lines:
             problems.append(f"{here}: a failing example must list the 'lines' where findings start")
             continue
-        examples.append(RuleExample(kind, table, tuple(lines), str(item.get("note", ""))))
+        raw_bytes = item.get("bytes", False)
+        if not isinstance(raw_bytes, bool):
+            problems.append(f"{here}: an example's 'bytes' is true or false")
+            continue
+        examples.append(
+            RuleExample(kind, table, tuple(lines), str(item.get("note", "")), raw_bytes=raw_bytes)
+        )
     return tuple(examples), problems

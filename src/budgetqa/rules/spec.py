@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import regex
 
 from budgetqa.findings import Category, Severity
 
@@ -24,6 +25,16 @@ class RuleExample:
     table: str
     lines: tuple[int, ...] = ()
     note: str = ""
+    #: The table's ``\\xNN`` escapes stand for raw bytes (for examples of undecodable input).
+    raw_bytes: bool = False
+
+    @property
+    def data(self) -> bytes:
+        """The example as the bytes of a file (UTF-8, with ``\\xNN`` escapes as bytes)."""
+        encoded = self.text.encode("utf-8")
+        if not self.raw_bytes:
+            return encoded
+        return regex.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), encoded)
 
     @property
     def text(self) -> str:
