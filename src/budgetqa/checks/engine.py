@@ -6,12 +6,18 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from budgetqa.checks.base import CHECKS, Hit
+from budgetqa.checks.budget import (
+    DEFAULT_RULE_BUDGET_SECONDS,
+    SECONDS_PER_CHARACTER,
+    RuleStopped,
+    rule_budget,
+)
 from budgetqa.checks.explain import explain
-from budgetqa.findings import Finding, Location
+from budgetqa.findings import Finding, Location, Severity
 from budgetqa.model import Document, Level, money_context
 from budgetqa.rules.spec import RuleSpec
 
-__all__ = ["finding_id", "run_rules"]
+__all__ = ["finding_id", "run_rules", "stopped_finding"]
 
 
 class _Fields(dict[str, object]):
@@ -32,33 +38,72 @@ def run_rules(
     rules: Sequence[RuleSpec],
     *,
     hits_by_code: Mapping[str, Sequence[Hit]] | None = None,
+    rule_budget: float | None = None,
 ) -> list[Finding]:
     """Every finding of ``rules`` on ``document``, with cross-finding explanations added.
 
     ``hits_by_code`` supplies the hits of some rules from another engine (pandera, Great
     Expectations); the other rules run natively. Either way the findings are built here, so ids,
     messages and explanations do not depend on the engine.
+
+    ``rule_budget`` is the time in seconds each rule's pattern searches may take on this
+    document (default :data:`~budgetqa.checks.budget.DEFAULT_RULE_BUDGET_SECONDS`), plus one
+    second per million characters of it. A rule that runs out stops on this document with an
+    error finding saying where (:func:`stopped_finding`); the findings it made so far and the
+    other rules' findings are kept.
     """
+    seconds = DEFAULT_RULE_BUDGET_SECONDS if rule_budget is None else rule_budget
+    seconds += SECONDS_PER_CHARACTER * sum(len(line) for line in document.source_lines)
     with money_context():
-        return _run_rules(document, rules, hits_by_code or {})
+        return _run_rules(document, rules, hits_by_code or {}, seconds)
 
 
 def _run_rules(
-    document: Document, rules: Sequence[RuleSpec], supplied: Mapping[str, Sequence[Hit]]
+    document: Document,
+    rules: Sequence[RuleSpec],
+    supplied: Mapping[str, Sequence[Hit]],
+    seconds: float,
 ) -> list[Finding]:
     findings: list[Finding] = []
     facts: dict[str, Mapping[str, object]] = {}
     for rule in rules:
-        hits = (
-            supplied[rule.code]
-            if rule.code in supplied
-            else CHECKS[rule.check]().run(document, rule.params)
-        )
-        for hit in hits:
-            finding = _finding(document, rule, hit)
-            findings.append(finding)
-            facts[finding.id] = hit.facts
+        with rule_budget(seconds):
+            hits = (
+                supplied[rule.code]
+                if rule.code in supplied
+                else CHECKS[rule.check]().run(document, rule.params)
+            )
+            try:
+                for hit in hits:
+                    finding = _finding(document, rule, hit)
+                    findings.append(finding)
+                    facts[finding.id] = hit.facts
+            except RuleStopped as stop:
+                findings.append(stopped_finding(document, rule, stop))
     return explain(document, findings, facts)
+
+
+def stopped_finding(document: Document, rule: RuleSpec, stop: RuleStopped) -> Finding:
+    """The error finding of a rule that could not finish on a document.
+
+    It carries the rule's own code, at error severity whatever the rule's: the rule cannot
+    vouch for the rows it did not search, so the document is never reported clean.
+    """
+    where = "" if stop.row is None else f" at row {stop.row!r}"
+    return Finding(
+        id=finding_id(rule.code, document.path, f"stopped:{stop.line}"),
+        code=rule.code,
+        name=rule.name,
+        category=rule.category,
+        severity=Severity.ERROR,
+        message=(
+            f"{rule.code} did not finish on this document{where}: {stop.reason}; rows from"
+            " here on were not checked by this rule"
+        ),
+        location=Location(path=document.path, line=stop.line, end_line=stop.line, row=stop.row),
+        actual="stopped",
+        source=() if stop.line is None else document.source(stop.line, stop.line),
+    )
 
 
 def _finding(document: Document, rule: RuleSpec, hit: Hit) -> Finding:

@@ -25,28 +25,41 @@ ENGINE_CHECKS: frozenset[str] = frozenset({"funding_sum", "children_sum", "dupli
 
 
 def run_with_engine(
-    document: Document, rules: Sequence[RuleSpec], engine: str = "native"
+    document: Document,
+    rules: Sequence[RuleSpec],
+    engine: str = "native",
+    *,
+    rule_budget: float | None = None,
 ) -> list[Finding]:
     """Findings of ``rules`` on ``document``, computed by ``engine`` (sums in
-    :data:`~budgetqa.model.MONEY_CONTEXT`, so every engine adds up exactly)."""
+    :data:`~budgetqa.model.MONEY_CONTEXT`, so every engine adds up exactly; ``rule_budget`` as
+    in :func:`~budgetqa.checks.engine.run_rules`)."""
     with money_context():
-        return _run(document, rules, engine)
+        return _run(document, rules, engine, rule_budget)
 
 
-def _run(document: Document, rules: Sequence[RuleSpec], engine: str) -> list[Finding]:
+def _run(
+    document: Document, rules: Sequence[RuleSpec], engine: str, rule_budget: float | None
+) -> list[Finding]:
     if engine == "native":
-        return run_rules(document, rules)
+        return run_rules(document, rules, rule_budget=rule_budget)
     delegated = [rule for rule in rules if rule.check in ENGINE_CHECKS]
     if engine == "pandera":
         from budgetqa.engines.pandera_engine import pandera_hits
 
-        return run_rules(document, rules, hits_by_code=pandera_hits(document, delegated))
+        return run_rules(
+            document, rules, hits_by_code=pandera_hits(document, delegated), rule_budget=rule_budget
+        )
     if engine == "pandera-polars":
         from budgetqa.engines.pandera_polars import polars_hits
 
-        return run_rules(document, rules, hits_by_code=polars_hits(document, delegated))
+        return run_rules(
+            document, rules, hits_by_code=polars_hits(document, delegated), rule_budget=rule_budget
+        )
     if engine == "gx":
         from budgetqa.engines.gx_engine import gx_hits
 
-        return run_rules(document, rules, hits_by_code=gx_hits(document, delegated))
+        return run_rules(
+            document, rules, hits_by_code=gx_hits(document, delegated), rule_budget=rule_budget
+        )
     raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
