@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from budgetqa.errors import InputError, UsageError
+from budgetqa.errors import BudgetQAError, InputError, UsageError
 from budgetqa.findings import DocumentSummary, Finding, ReadFailure, Report, Severity, sort_findings
 from budgetqa.ingest import is_dataframe, read
 from budgetqa.model import Document
@@ -69,6 +70,28 @@ def _documents(sources: Sequence[object], failures: list[ReadFailure]) -> Iterat
                     path=str(error.path or source), error=str(error), kind=type(error).__name__
                 )
             )
+        except Exception as error:  # one input's failure must not stop the batch
+            if os.environ.get("BUDGETQA_DEBUG"):
+                raise
+            failures.append(internal_failure(str(source), "reading", error))
+
+
+#: ``ReadFailure.kind`` of an input that met a bug in budgetqa (the CLI exits 3 for it).
+INTERNAL_ERROR = "InternalError"
+
+
+def internal_failure(path: str, stage: str, error: BaseException) -> ReadFailure:
+    """An unexpected exception while reading or auditing one input, as that input's failure.
+
+    The message names the file and, where the exception carries one, the line; the other
+    inputs are still audited.
+    """
+    return ReadFailure(
+        path=path,
+        error=f"{path}: internal error while {stage}: {type(error).__name__}: {error}"
+        " (this is a bug in budgetqa; rerun with BUDGETQA_DEBUG=1 for a traceback and report it)",
+        kind=INTERNAL_ERROR,
+    )
 
 
 def audit(
@@ -166,7 +189,14 @@ def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Aud
         department=document.department,
         stats=document.stats.to_dict(),
     )
-    return run_with_engine(document, rules, engine), summary
+    try:
+        return run_with_engine(document, rules, engine), summary
+    except BudgetQAError:
+        raise  # misuse (an engine that is not installed, say): the caller's to see
+    except Exception as error:  # one document's failure must not stop the batch
+        if os.environ.get("BUDGETQA_DEBUG"):
+            raise
+        return internal_failure(document.path, "auditing", error)
 
 
 def _audit_path(path: str, rules: Sequence[RuleSpec], engine: str) -> _Audited:

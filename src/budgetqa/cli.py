@@ -9,8 +9,11 @@ still processed); 3 an internal error (set ``BUDGETQA_DEBUG=1`` for the tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import stat
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -159,18 +162,96 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def _write(output: Path | None, text: str) -> None:
+def _write(output: Path | None, text: str, *, inputs: Sequence[str | Path] = ()) -> None:
+    """Write a report to ``output`` (standard output when ``None``).
+
+    A file is never overwritten if it is one of ``inputs`` (same file, however spelled: the
+    same device and inode), and is written whole or not at all: to a temporary file beside it,
+    then renamed over it, so a failed write (a full disk, say) never leaves a cut-off report in
+    place of a good one. Devices and pipes (``-o /dev/stdout``) are written directly.
+    """
     if output is None:
-        sys.stdout.write(text)
+        _write_stdout(text)
         return
+    _refuse_input_as_output(output, inputs)
+    target = Path(os.path.realpath(output))  # a symlink's target is replaced, not the link
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as error:
+            raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
+        return
+    temporary: str | None = None
     try:
-        output.write_text(text, encoding="utf-8")
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+        temporary = None
     except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+        raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _refuse_input_as_output(output: Path, inputs: Sequence[str | Path]) -> None:
+    try:
+        written = output.stat()
+    except OSError:
+        return  # does not exist yet: cannot be an input
+    if not stat.S_ISREG(written.st_mode):
+        return
+    for source in inputs:
+        try:
+            read = os.stat(source)
+        except (OSError, ValueError):
+            continue
+        if (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino):
+            raise UsageError(
+                f"{output}: is an input ({source}); refusing to overwrite it with the output"
+                " (choose another -o FILE)"
+            )
+
+
+def _write_stdout(text: str) -> None:
+    """Write to standard output; a closed pipe ends quietly, a failed write is an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()  # the reader went away (`| head`): not an error of ours
+    except OSError as error:
+        _silence_stdout()
+        raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _silence_stdout() -> None:
+    # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _run_audit(arguments: argparse.Namespace) -> int:
-    from budgetqa.api import audit
+    from budgetqa.api import INTERNAL_ERROR, audit
     from budgetqa.config import load_config
     from budgetqa.examples import example_paths
     from budgetqa.findings import Severity
@@ -201,7 +282,17 @@ def _run_audit(arguments: argparse.Namespace) -> int:
     for failure in report.failures:
         print(f"budgetqa: error: {failure.error}", file=sys.stderr)
     fail_on = arguments.fail_on or config.fail_on or "error"
-    _write(arguments.output, render_report(report, arguments.format, fail_on=fail_on))
+    _write(
+        arguments.output,
+        render_report(report, arguments.format, fail_on=fail_on),
+        inputs=[
+            *paths,
+            *(document.path for document in report.documents),
+            *(failure.path for failure in report.failures),
+        ],
+    )
+    if any(failure.kind == INTERNAL_ERROR for failure in report.failures):
+        return EXIT_INTERNAL
     if report.failures:
         return EXIT_USAGE
     if fail_on != "never":
@@ -248,6 +339,7 @@ def _run_explain(arguments: argparse.Namespace) -> int:
 
 
 def _run_parse(arguments: argparse.Namespace) -> int:
+    from budgetqa.api import internal_failure
     from budgetqa.examples import example_paths
     from budgetqa.ingest import read
     from budgetqa.report.documents import render_csv, render_json, render_text
@@ -261,12 +353,22 @@ def _run_parse(arguments: argparse.Namespace) -> int:
 
     documents = []
     failed = 0
+    internal = False
     for path in paths:
         try:
             documents.append(read(path))
         except BudgetQAError as error:
             failed += 1
             print(f"budgetqa: error: {error}", file=sys.stderr)
+        except Exception as error:  # one input's failure must not stop the others
+            if os.environ.get("BUDGETQA_DEBUG"):
+                raise
+            failed += 1
+            internal = True
+            print(
+                f"budgetqa: error: {internal_failure(str(path), 'reading', error).error}",
+                file=sys.stderr,
+            )
 
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)
@@ -274,15 +376,9 @@ def _run_parse(arguments: argparse.Namespace) -> int:
         output = visible_controls(output)  # CSV and JSON are data: kept as read (JSON escapes)
     elif arguments.format == "json":
         output = escape_json_controls(output)
-    if arguments.output is not None:
-        try:
-            arguments.output.write_text(output, encoding="utf-8")
-        except OSError as error:
-            raise UsageError(
-                f"cannot write {arguments.output}: {error.strerror or error}"
-            ) from None
-    else:
-        sys.stdout.write(output)
+    _write(arguments.output, output, inputs=[*paths, *(document.path for document in documents)])
+    if internal:
+        return EXIT_INTERNAL
     return EXIT_USAGE if failed else EXIT_OK
 
 
