@@ -234,3 +234,28 @@ def test_native_audit_never_imports_pandera_or_gx():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+WIDE = "\n".join(
+    [
+        "项目名称\t总计\t财政拨款\t财政专户拨款\t其他资金\t绩效目标\t绩效指标",
+        "合计\t200000000000000000000000003.00\t200000000000000000000000003.00\t\t\t\t",
+        "某区就业服务中心\t200000000000000000000000003.00\t200000000000000000000000003.00\t\t\t\t",
+        "甲项目经费\t100000000000000000000000001.00\t100000000000000000000000001.00\t\t\t开展工作。\t",
+        "乙项目经费\t100000000000000000000000002.00\t100000000000000000000000001.00\t\t\t开展工作。\t",
+    ]
+)
+
+
+@pytest.mark.parametrize("engine", ["native", "pandera", "pandera-polars", "gx"])
+def test_every_engine_sums_29_digit_amounts_exactly(engine):
+    # 乙's 财政拨款 is one short of its 总计 (AR101), so the projects' 财政拨款 add up to one
+    # less than the unit's (AR102) and than 合计's (AR104): differences of 1.00 on sums of 29
+    # digits, which Python's default 28-digit context rounds away.
+    document = read_bytes(WIDE.encode("utf-8"), name="wide.txt")
+    findings = run_with_engine(document, SUMS_AND_REPEATS, engine)
+    assert sorted((f.code, f.location.line, f.difference) for f in findings) == [
+        ("AR101", 5, "-1.00"),
+        ("AR102", 3, "-1.00"),
+        ("AR104", 2, "-1.00"),
+    ]
