@@ -129,3 +129,13 @@ def test_an_unexpected_crash_on_one_input_is_that_inputs_failure(table, monkeypa
     assert main(["audit", str(table), str(other)]) == 3  # a bug is still a bug: exit 3
     error = capsys.readouterr().err
     assert f"budgetqa: error: {table}: internal error while reading" in error
+
+
+def test_a_very_long_line_near_the_top_does_not_crash_the_csv_header_sniff(tmp_path):
+    # A 200,000-character quoted field in the first lines of a .txt file used to raise the csv
+    # module's "field larger than field limit" out of the reader (exit 3).
+    path = tmp_path / "long.txt"
+    path.write_text('"' + "a" * 200_000 + ",b\n" + TABLE, encoding="utf-8")
+    report = budgetqa.audit(path)
+    assert report.failures == ()
+    assert [document.path for document in report.documents] == [str(path)]

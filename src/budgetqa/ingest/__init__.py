@@ -133,10 +133,17 @@ def _read_decoded(source: SourceText) -> Document:
 _CSV_HEADER_WITHIN = 30
 
 
+# A header line is short; a longer line is not parsed as a possible CSV header at all.
+_LONGEST_HEADER_LINE = 2_000
+
+
 def _csv_header(line: str) -> bool:
-    if "," not in line:
+    if "," not in line or len(line) > _LONGEST_HEADER_LINE:
         return False
-    cells = next(csv.reader([line]), [])
+    try:
+        cells = next(csv.reader([line]), [])
+    except csv.Error:
+        return False
     return len(cells) >= _MIN_TABS and header_columns(cells) is not None
 
 
