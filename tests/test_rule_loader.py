@@ -311,6 +311,65 @@ def test_6_the_shipped_messages_are_plain_names():
             assert (spec, conversion) in {("", None), (None, None)}, (rule.code, field)
 
 
+OVER_LIMIT = """\
+version: 1
+rules:
+  - code: XY201
+    name: indicator.custom_limit
+    category: indicator
+    severity: warning
+    check: indicator_over_limit
+    params:
+      name_pattern: '满意|率'
+    message: '{row}: {indicator} {value}'
+    rationale: A custom limit.
+"""
+
+
+def test_7_an_invalid_name_pattern_is_refused_where_it_stands():
+    (problem,) = problems_of(OVER_LIMIT.replace("'满意|率'", "'满意(['"))
+    assert problem.startswith(
+        "bad.yaml:9:21: parameter 'name_pattern': invalid regular expression '满意([':"
+        " unterminated character set"
+    )
+    (rule,) = load_rules_text(OVER_LIMIT, "ok.yaml")
+    assert rule.params["name_pattern"].search("服务对象满意度")  # compiled once, at load
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        # The regex module spells counted repeats out: these would take gigabytes to compile.
+        ("x{4294967294}", "repeats too much"),
+        ("(?:(?:a{1000}){1000}){1000}", "repeats too much"),
+        ("(?:" * 30 + "a" + "){2}" * 30, "repeats too much"),
+        # Its parser recurses: 300 nested sets or 1,000 nested groups (both within the length
+        # limit) overflow the stack.
+        ("(" * 100 + ")" * 100, "nests groups or sets more than 32 deep"),
+        ("[" * 100 + "a" + "]" * 100, "nests groups or sets more than 32 deep"),
+        ("a|" * 1500, "of 3,000 characters is too long (at most 2,000)"),
+    ],
+)
+def test_7_patterns_that_would_exhaust_memory_or_the_stack_are_refused(pattern, reason):
+    for text in (OVER_LIMIT.replace("'满意|率'", f"'{pattern}'"),
+                 GOOD.replace("['测试']", f"['测试', '{pattern}']")):  # fmt: skip
+        (problem,) = problems_of(text)
+        assert problem.startswith("bad.yaml:9:"), problem
+        assert reason in problem, problem
+
+
+def test_7_a_catastrophic_name_pattern_is_stopped_and_located(monkeypatch):
+    from budgetqa.checks import text_pattern
+
+    monkeypatch.setattr(text_pattern, "MATCH_TIMEOUT_SECONDS", 0.2)
+    (rule,) = load_rules_text(OVER_LIMIT.replace("'满意|率'", "'(?:a|aa)+b'"), "slow.yaml")
+    table = TABLE.replace("人数", "a" * 60)
+    document = read_bytes(table.encode("utf-8"), name="slow.txt")
+    with pytest.raises(budgetqa.BudgetQAError) as info:
+        budgetqa.audit(document, rules=[rule])
+    assert str(info.value).startswith("slow.txt:4: pattern '(?:a|aa)+b' took over 0.2s")
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
@@ -350,6 +409,22 @@ def test_8_examples_with_odd_types_are_located(example):
         "bad.yaml:13:9: an example's table is a string, its 'lines' a list of line numbers"
         " and its 'note' a string"
     ]
+
+
+@pytest.mark.parametrize(
+    ("decimal", "problem"),
+    [
+        ("'-1e30'", "expected a decimal number below 10^15 with at most 12 decimal places"),
+        ("'1e-999999999'", "expected a decimal number below 10^15 with at most 12 decimal places"),
+        ("'" + "9" * 50 + "'", "expected a decimal number below 10^15 with at most 12 decimal"),
+        ("'NaN'", "expected a finite decimal number"),
+        ("1.5", "expected a decimal number written as a string or integer, got 1.5"),
+    ],
+)
+def test_8_decimal_parameters_the_engines_cannot_compute_with_are_refused(decimal, problem):
+    text = OVER_LIMIT.replace("      name_pattern: '满意|率'\n", f"      limit: {decimal}\n")
+    (found,) = problems_of(text)
+    assert found.startswith("bad.yaml:9:14: parameter 'limit': " + problem), found
 
 
 def test_8_a_rule_file_over_one_megabyte_is_refused_unread(tmp_path):

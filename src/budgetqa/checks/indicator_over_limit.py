@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 
 import regex
 
+from budgetqa.checks import text_pattern
 from budgetqa.checks.base import CheckKind, Hit, Param, indicator_hit, register
+from budgetqa.errors import BudgetQAError
 from budgetqa.model import Document, format_amount
 from budgetqa.text import fold
 
@@ -24,21 +26,36 @@ class IndicatorOverLimitCheck(CheckKind):
     )
     parameters: ClassVar[Mapping[str, Param]] = {
         "name_pattern": Param(
-            "str", "满意|率", "regular expression on the indicator's name and categories"
+            "regex",
+            "满意|率",
+            "regular expression on the indicator's name and categories"
+            " (the `regex` module's syntax, VERSION1)",
         ),
         "limit": Param("decimal", "100", "largest acceptable percentage"),
     }
     fields = frozenset({"number", "indicator", "value", "limit"})
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
-        name_pattern = regex.compile(params["name_pattern"])
+        name_pattern: regex.Pattern[str] = params["name_pattern"]
         limit: Decimal = params["limit"]
         for row in document.rows:
             for indicator in row.indicators:
                 label = " ".join(
                     filter(None, (indicator.name, indicator.category, indicator.subcategory))
                 )
-                if not name_pattern.search(label):
+                # The same per-text limit as text_pattern's: a user's pattern cannot hang an audit.
+                timeout = text_pattern.MATCH_TIMEOUT_SECONDS
+                try:
+                    named = name_pattern.search(label, timeout=timeout)
+                except TimeoutError:
+                    raise BudgetQAError(
+                        f"pattern {name_pattern.pattern!r} took over {timeout}s on one"
+                        " indicator name; simplify it (nested repetition backtracks"
+                        " catastrophically)",
+                        path=document.path,
+                        line=indicator.span.line,
+                    ) from None
+                if named is None:
                     continue
                 values = [indicator.period_value or "", indicator.annual_value or ""]
                 over = [
