@@ -31,50 +31,157 @@ class ParamError(ValueError):
     """A rule's parameter value does not fit the check kind's declaration."""
 
 
+def _brief(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters for a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Amounts and percentages a rule compares with; larger ones only overflow the engines' arithmetic.
+_DECIMAL_BOUND = Decimal(10) ** 15
+_DECIMAL_PLACES = 12
+
+
 def _as_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ParamError(f"expected a decimal number written as a string or integer, got {value!r}")
+        raise ParamError(
+            f"expected a decimal number written as a string or integer, got {_brief(value)}"
+        )
+    text = str(value)
+    bounds = f"below 10^15 with at most {_DECIMAL_PLACES} decimal places"
+    if len(text) > 40:  # checked before parsing: Decimal reads any number of digits
+        raise ParamError(f"expected a decimal number {bounds}, got {_brief(value)}")
     try:
-        result = Decimal(str(value))
+        result = Decimal(text)
     except InvalidOperation:
-        raise ParamError(f"expected a decimal number, got {value!r}") from None
+        raise ParamError(f"expected a decimal number, got {_brief(value)}") from None
     if not result.is_finite():
-        raise ParamError(f"expected a finite decimal number, got {value!r}")
+        raise ParamError(f"expected a finite decimal number, got {_brief(value)}")
+    exponent = result.as_tuple().exponent
+    if abs(result) >= _DECIMAL_BOUND or (isinstance(exponent, int) and exponent < -_DECIMAL_PLACES):
+        raise ParamError(f"expected a decimal number {bounds}, got {_brief(value)}")
     return result
 
 
 def _as_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ParamError(f"expected an integer, got {value!r}")
+        raise ParamError(f"expected an integer, got {_brief(value)}")
     return value
 
 
 def _as_bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ParamError(f"expected true or false, got {value!r}")
+        raise ParamError(f"expected true or false, got {_brief(value)}")
     return value
 
 
 def _as_str(value: object) -> str:
     if not isinstance(value, str):
-        raise ParamError(f"expected a string, got {value!r}")
+        raise ParamError(f"expected a string, got {_brief(value)}")
     return value
 
 
 def _as_str_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ParamError(f"expected a list of strings, got {value!r}")
+        raise ParamError(f"expected a list of strings, got {_brief(value)}")
     return tuple(value)
 
 
+#: The longest regular expression a rule may give, in characters (the shipped ones are under 150).
+MAX_PATTERN_LENGTH = 2_000
+#: How deep a pattern's groups and character sets may nest (the regex module's parser recurses).
+MAX_PATTERN_NESTING = 32
+#: The most items a pattern may stand for once counted repeats are spelt out: the regex module
+#: spells out ``a{1000}`` as 1,000 items, so ``(?:a{1000}){1000}`` would take a quarter of a
+#: gigabyte to compile and ``x{4294967294}`` all the memory there is.
+MAX_PATTERN_SIZE = 100_000
+
+_COUNTED = regex.compile(r"\{(\d*)(?:,(\d*))?\}")
+
+
+def _pattern_shape(text: str) -> tuple[int, int]:
+    """How deep ``text``'s groups and sets nest, and a bound on its size with repeats spelt out.
+
+    A conservative reading of the syntax: it never says less than the regex module will
+    build, and may say more (the digits of ``\\x{41}`` are read as a count).
+    """
+    # sizes[-1]: the size of the group being read so far; last: the size of its last item.
+    sizes: list[int] = [0]
+    lasts: list[int] = [0]
+    deepest = set_depth = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if set_depth:
+            if char == "\\":
+                index += 1
+            elif char == "[":
+                set_depth += 1
+                deepest = max(deepest, len(sizes) - 1 + set_depth)
+            elif char == "]":
+                set_depth -= 1
+                if not set_depth:
+                    sizes[-1] += 1
+                    lasts[-1] = 1
+            index += 1
+            continue
+        counted = _COUNTED.match(text, index) if char == "{" else None
+        if counted and (counted.group(1) or counted.group(2)):
+            count = max(int(group) for group in counted.groups("0") if group)
+            sizes[-1] += lasts[-1] * max(count - 1, 0)
+            lasts[-1] *= max(count, 1)
+            index = counted.end()
+            continue
+        if char == "(":
+            sizes.append(0)
+            lasts.append(0)
+            deepest = max(deepest, len(sizes) - 1)
+        elif char == ")" and len(sizes) > 1:
+            inner = sizes.pop()
+            lasts.pop()
+            sizes[-1] += inner
+            lasts[-1] = inner
+        elif char == "[":
+            set_depth = 1
+            deepest = max(deepest, len(sizes))
+        else:
+            sizes[-1] += 1
+            lasts[-1] = 1
+            if char == "\\":
+                index += 1
+        index += 1
+    return deepest, sum(sizes)
+
+
+def _as_pattern(value: object) -> regex.Pattern[str]:
+    """A regular expression (the regex module's VERSION1 syntax), compiled within bounds."""
+    text = _as_str(value)
+    if len(text) > MAX_PATTERN_LENGTH:
+        raise ParamError(
+            f"regular expression of {len(text):,} characters is too long"
+            f" (at most {MAX_PATTERN_LENGTH:,})"
+        )
+    depth, size = _pattern_shape(text)
+    if depth > MAX_PATTERN_NESTING:
+        raise ParamError(
+            f"regular expression {_brief(text)} nests groups or sets more than"
+            f" {MAX_PATTERN_NESTING} deep"
+        )
+    if size > MAX_PATTERN_SIZE:
+        raise ParamError(
+            f"regular expression {_brief(text)} repeats too much: spelt out it has over"
+            f" {MAX_PATTERN_SIZE:,} items; use * or + instead of large counts"
+        )
+    try:
+        return regex.compile(text, regex.VERSION1)
+    except regex.error as error:
+        raise ParamError(f"invalid regular expression {_brief(text)}: {error}") from None
+
+
 def _as_pattern_list(value: object) -> tuple[regex.Pattern[str], ...]:
-    patterns = []
-    for text in _as_str_list(value):
-        try:
-            patterns.append(regex.compile(text, regex.VERSION1))
-        except regex.error as error:
-            raise ParamError(f"invalid regular expression {text!r}: {error}") from None
-    return tuple(patterns)
+    if not isinstance(value, list):
+        raise ParamError(f"expected a list of regular expressions, got {_brief(value)}")
+    return tuple(_as_pattern(item) for item in value)
 
 
 _CONVERTERS: dict[str, Callable[[object], Any]] = {
@@ -83,13 +190,19 @@ _CONVERTERS: dict[str, Callable[[object], Any]] = {
     "bool": _as_bool,
     "str": _as_str,
     "list[str]": _as_str_list,
+    "regex": _as_pattern,
     "list[regex]": _as_pattern_list,
 }
 
 
 @attrs.frozen
 class Param:
-    """One declared parameter of a check kind."""
+    """One declared parameter of a check kind.
+
+    ``kind`` is one of ``decimal``, ``int``, ``bool``, ``str``, ``list[str]``, ``regex`` (one
+    regular expression, compiled) and ``list[regex]``. :meth:`convert` raises
+    :class:`ParamError`, and nothing else, for any value a rule file can hold.
+    """
 
     kind: str
     default: object
@@ -103,7 +216,7 @@ class Param:
             wrong = [item for item in values if item not in self.choices]
             if wrong:
                 raise ParamError(
-                    f"{', '.join(map(repr, wrong))} not one of {', '.join(self.choices)}"
+                    f"{', '.join(map(_brief, wrong))} not one of {', '.join(self.choices)}"
                 )
         return converted
 
