@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from budgetqa.errors import BinaryInputError, InputError, NotABudgetTableError, UsageError
-from budgetqa.ingest.grid import GridRow, read_grid
+from budgetqa.ingest.grid import GridRow, has_header, read_grid
 from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
@@ -101,12 +101,16 @@ def read_text(source: SourceText) -> Document:
 
 
 def _read_decoded(source: SourceText) -> Document:
-    tabbed = [line for line in source.lines if line.count("\t") >= _MIN_TABS]
-    if tabbed and any(_tab_header(line) for line in source.lines):
-        rows = [
+    tabbed = any(line.count("\t") >= _MIN_TABS for line in source.lines)
+    rows = (
+        [
             GridRow(number, number, tuple(line.split("\t")))
             for number, line in enumerate(source.lines, start=1)
         ]
+        if tabbed
+        else []
+    )
+    if has_header(rows):  # a header row, or two (a group label over funding columns)
         return read_grid(
             path=source.path,
             rows=rows,
@@ -138,10 +142,6 @@ def _csv_header(line: str) -> bool:
         return False
     cells = next(csv.reader([line]), [])
     return len(cells) >= _MIN_TABS and header_columns(cells) is not None
-
-
-def _tab_header(line: str) -> bool:
-    return "\t" in line and header_columns(line.split("\t")) is not None
 
 
 def read_csv(path: Path) -> Document:
