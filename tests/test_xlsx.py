@@ -4,6 +4,7 @@ sheet and row named; one bad workbook never stops a run."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 import budgetqa
+from budgetqa.cli import main
+from budgetqa.errors import InputError
 from budgetqa.ingest import read_bytes
 from budgetqa.ingest.formula import FormulaError, FormulaEvaluator
 from budgetqa.model import LineRole, NoteKind
@@ -72,6 +75,243 @@ def replace(old: str, new: str) -> Callable[[bytes], bytes]:
         return data.replace(old.encode(), new.encode(), 1)
 
     return change
+
+
+# --- 1. the real extent of the sheet, whatever <dimension> says --------------------------------
+
+
+@pytest.mark.parametrize(
+    "dimension",
+    [
+        pytest.param("A1:F4", id="one-row-short-one-column-narrow"),
+        pytest.param("B2:G5", id="starts-a-row-and-a-column-late"),
+        pytest.param("A1", id="a-single-cell"),
+    ],
+)
+def test_a_stale_used_range_cuts_no_row_and_no_column(tmp_path, dimension):
+    path = rewrite(
+        clean_table(tmp_path / "t.xlsx"),
+        SHEET,
+        replace('<dimension ref="A1:G5"', f'<dimension ref="{dimension}"'),
+    )
+    document = budgetqa.read(path)
+    assert [row.name for row in document.rows] == [
+        "合计",
+        "某区人力资源和社会保障局",
+        "就业服务工作经费",
+    ]
+    assert document.rows[2].span.line == 5  # the last row, beyond the declared range
+    assert document.rows[2].indicator_text == IND  # column G, beyond the declared range
+    assert document.title == TITLE  # row 1 and column A, before a range starting at B2
+    assert document.stats.accounted == document.stats.lines == 5
+    assert (
+        budgetqa.audit(path).findings == budgetqa.audit(clean_table(tmp_path / "c.xlsx")).findings
+    )
+
+
+def test_rows_the_file_leaves_out_are_blank_lines_at_their_numbers(tmp_path):
+    path = rewrite(
+        clean_table(tmp_path / "t.xlsx"),
+        SHEET,
+        lambda data: data.replace(b'<row r="5">', b'<row r="9">').replace(b'r="A5"', b'r="A9"')
+        .replace(b'r="B5"', b'r="B9"').replace(b'r="C5"', b'r="C9"')
+        .replace(b'r="F5"', b'r="F9"').replace(b'r="G5"', b'r="G9"'),
+    )  # fmt: skip
+    document = budgetqa.read(path)
+    assert document.rows[2].span.line == 9
+    assert document.line_roles[4:8] == (LineRole.BLANK,) * 4
+    assert document.stats.accounted == document.stats.lines == 9
+
+
+# --- 2. damaged workbooks: a located error, and the rest of the run goes on --------------------
+
+DAMAGED = {
+    "a number cell holding text": (
+        SHEET,
+        replace('<c r="B3" t="n"><v>3</v>', '<c r="B3"><v>abc</v>'),
+        "sheet 'S': row 3: cell B3 holds 'abc', which is not a number",
+    ),
+    "a cell reference that is no cell": (
+        SHEET,
+        replace('<c r="B3" t="n">', '<c r="ZZZZZZ0" t="n">'),
+        "sheet 'S': row 3: cell reference 'ZZZZZZ0' is not a cell of a worksheet",
+    ),
+    "a shared string past the table": (
+        SHEET,
+        replace('<c r="B3" t="n"><v>3</v>', '<c r="B3" t="s"><v>99</v>'),
+        "sheet 'S': row 3: cell B3 refers to shared string 99",
+    ),
+    "sheet XML cut off": (
+        SHEET,
+        lambda data: data[: data.index(b'<row r="4"') + 20],
+        "sheet 'S': row 4: the sheet's XML is cut off or damaged",
+    ),
+    "NaN in a number cell": (
+        SHEET,
+        replace('<c r="C3" t="n"><v>3</v>', '<c r="C3" t="n"><v>nan</v>'),
+        "sheet 'S': row 3: cell C3 holds 'nan', which is not a number",
+    ),
+    "a number past the range of a double": (
+        SHEET,
+        replace('<c r="C3" t="n"><v>3</v>', '<c r="C3" t="n"><v>1e999</v>'),
+        "sheet 'S': row 3: cell C3 holds '1e999', beyond the range of a spreadsheet number",
+    ),
+    "a row twice": (
+        SHEET,
+        replace('<row r="4">', '<row r="3">'),
+        "sheet 'S': row 3: the row appears twice",
+    ),
+    "rows out of order": (
+        SHEET,
+        replace('<row r="4">', '<row r="1">'),
+        "sheet 'S': row 1: the row comes after row 3: rows out of order",
+    ),
+    "a cell in another row's element": (
+        SHEET,
+        replace('<c r="B4" t="n">', '<c r="B7" t="n">'),
+        "sheet 'S': row 4: cell B7 stands in row 4",
+    ),
+    "cells out of order": (
+        SHEET,
+        replace('<c r="C3" t="n">', '<c r="A3" t="n">'),
+        "sheet 'S': row 3: cell A3 comes after B3: cells out of order",
+    ),
+    "a cell type that is none": (
+        SHEET,
+        replace('<c r="C3" t="n">', '<c r="C3" t="q">'),
+        "sheet 'S': row 3: cell C3 has the type 'q', which is not a cell type",
+    ),
+    "a document type declaration": (
+        SHEET,
+        lambda data: b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + data,
+        "sheet 'S': the sheet's XML declares a document type",
+    ),
+    "the worksheet part missing": (
+        SHEET,
+        lambda data: None,
+        "sheet 'S': the workbook lists this sheet, but its part xl/worksheets/sheet1.xml is "
+        "missing from the file",
+    ),
+    "the workbook part missing": (
+        "xl/workbook.xml",
+        lambda data: None,
+        "not a readable XLSX workbook (KeyError:",
+    ),
+    "the workbook part damaged": (
+        "xl/workbook.xml",
+        lambda data: data[: len(data) // 2],
+        "not a readable XLSX workbook (",
+    ),
+    "the relationships of the workbook missing": (
+        "xl/_rels/workbook.xml.rels",
+        lambda data: None,
+        "not a readable XLSX workbook (",
+    ),
+}
+
+
+@pytest.mark.parametrize(("part", "change", "message"), DAMAGED.values(), ids=list(DAMAGED))
+def test_a_damaged_workbook_is_a_located_input_error(tmp_path, part, change, message):
+    path = rewrite(clean_table(tmp_path / "bad.xlsx"), part, change)
+    with pytest.raises(InputError) as caught:
+        budgetqa.read(path)
+    assert str(caught.value).startswith(f"{path}: {message}")
+    assert "\n" not in str(caught.value)
+
+
+def test_an_encrypted_workbook_is_named_for_what_it_is(tmp_path):
+    # Excel wraps an encrypted workbook in an OLE compound file, like a legacy .xls.
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    with pytest.raises(InputError, match=r"locked\.xlsx: an encrypted workbook or a legacy \.xls"):
+        budgetqa.read(path)
+
+
+def test_damaged_workbooks_do_not_stop_the_run(tmp_path, capsys):
+    good = clean_table(tmp_path / "good.xlsx")
+    bad = [
+        rewrite(clean_table(tmp_path / f"bad{number}.xlsx"), part, change)
+        for number, (part, change, _) in enumerate(DAMAGED.values())
+    ]
+    encrypted = tmp_path / "locked.xlsx"
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    output = tmp_path / "report.json"
+    code = main(
+        ["audit", *map(str, [*bad, encrypted, good]), "--format", "json", "-o", str(output)]
+    )
+    assert code == 2  # unreadable input; before, the first crash ended the run with code 3
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == len(bad) + 1
+    assert not any("internal error" in line for line in errors)
+    for line, path in zip(errors, [*bad, encrypted], strict=True):
+        assert line.startswith(f"budgetqa: error: {path}: ")
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert report["summary"]["documents"] == 1  # the good workbook, audited
+    assert report["summary"]["unreadable"] == len(bad) + 1
+
+
+def test_a_styles_part_that_cannot_be_read_does_not_change_a_value(tmp_path):
+    # Styles hold formats, never values (dates are not interpreted), so they are not read.
+    path = rewrite(clean_table(tmp_path / "t.xlsx"), "xl/styles.xml", lambda data: b"garbage<<")
+    document = budgetqa.read(path)
+    assert document.rows[2].amounts == (Decimal(3), Decimal(3), None, None)
+
+
+def test_a_number_too_long_to_be_an_amount_is_reported_not_summed(tmp_path):
+    path = rewrite(
+        clean_table(tmp_path / "t.xlsx"),
+        SHEET,
+        replace('<c r="C3" t="n"><v>3</v>', '<c r="C3" t="n"><v>1e300</v>'),
+    )
+    document = budgetqa.read(path)
+    [note] = document.notes
+    assert (note.kind, note.span.line) == (NoteKind.AMOUNT_OUT_OF_RANGE, 3)
+    assert document.rows[0].fiscal_appropriation is None
+    [finding] = budgetqa.audit(path).by_code("ST109")
+    assert finding.location.line == 3
+
+
+def test_long_integers_are_read_exactly(tmp_path):
+    digits = "123456789012345678901234567"  # 27 digits: still an amount
+    path = rewrite(
+        clean_table(tmp_path / "t.xlsx"),
+        SHEET,
+        replace('<c r="C3" t="n"><v>3</v>', f'<c r="C3" t="n"><v>{digits}</v>'),
+    )
+    assert budgetqa.read(path).rows[0].fiscal_appropriation == Decimal(digits)
+
+
+def test_shared_strings_inline_rich_text_and_cached_formula_values(tmp_path):
+    # What Excel itself writes: shared strings, rich-text runs, formulas with their values.
+    path = clean_table(tmp_path / "t.xlsx")
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1"'
+        ' uniqueCount="1"><si><r><t>就业服务</t></r><r><rPr><b/></rPr><t>工作经费</t></r>'
+        '<rPh sb="0" eb="4"><t>ジュウギョウ</t></rPh></si></sst>'
+    )
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", strings)
+    rewrite(
+        path,
+        "[Content_Types].xml",
+        replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        ),
+    )
+    rewrite(
+        path,
+        SHEET,
+        lambda data: data.replace(
+            '<c r="A5" t="inlineStr"><is><t>就业服务工作经费</t></is></c>'.encode(),
+            b'<c r="A5" t="s"><v>0</v></c>',
+        ).replace(b'<c r="B3" t="n"><v>3</v>', b'<c r="B3"><f>SUM(B4:B4)</f><v>3</v>'),
+    )
+    document = budgetqa.read(path)
+    assert document.rows[2].name == "就业服务工作经费"
+    assert document.rows[0].total == Decimal(3)
+    assert document.notes == ()  # a formula with its saved value is read as that value
 
 
 # --- 3. two-level headers ----------------------------------------------------------------------
@@ -140,7 +380,91 @@ def test_a_label_row_under_a_complete_header_is_not_merged_into_it():
     assert document.line_roles[:2] == (LineRole.HEADER, LineRole.PAGE_HEADER)
 
 
-# --- 4. formulas in money cells -----------------------------------------------------------------
+# --- 4. formulas saved without values -----------------------------------------------------------
+
+
+def formula_table(path: Path, total: str = "=SUM(B4:B5)") -> Path:
+    return write_workbook(
+        path,
+        [
+            HEADER,
+            ["合计", "=B3", "=C4+C5", None, None, None, None],  # B2 refers to a formula
+            ["某区人力资源和社会保障局", total, "=SUM(C4,C5)", None, None, None, None],
+            ["就业服务工作经费", 3, 3, None, None, "开展就业服务工作。", IND],
+            ["职业培训经费", "=C5-0", 2.5, None, None, "开展职业培训。", IND],
+        ],
+    )
+
+
+def test_simple_formulas_without_values_are_computed_and_reported(tmp_path):
+    path = formula_table(tmp_path / "t.xlsx")
+    document = budgetqa.read(path)
+    assert [row.amounts[:2] for row in document.rows] == [
+        (Decimal("5.5"), Decimal("5.5")),
+        (Decimal("5.5"), Decimal("5.5")),
+        (Decimal(3), Decimal(3)),
+        (Decimal("2.5"), Decimal("2.5")),
+    ]
+    computed = [(note.span.line, note.text) for note in document.notes]
+    assert computed == [
+        (2, "=B3"),
+        (2, "=C4+C5"),
+        (3, "=SUM(B4:B5)"),
+        (3, "=SUM(C4,C5)"),
+        (5, "=C5-0"),
+    ]
+    assert {note.kind for note in document.notes} == {NoteKind.FORMULA_COMPUTED}
+    assert document.notes[2].detail == "no saved value; computed as 5.50 from the formula"
+    report = budgetqa.audit(path)
+    assert {finding.code for finding in report.findings} == {"ST111"}  # before: blank 总计s
+    assert all(finding.severity.value == "warning" for finding in report.findings)
+
+
+@pytest.mark.parametrize(
+    ("total", "reason"),
+    [
+        ("=AVERAGE(B4:B5)", "it calls AVERAGE(…)"),
+        ("=SUM(明细!B4:B5)", "only cells of this sheet"),
+        ("=B3", "circular reference through B3"),
+        ("=SUM(B4:B5)+F4", "F4 holds text ('开展就业服务工作。'), not an amount"),
+    ],
+)
+def test_formulas_that_cannot_be_computed_stay_blank_and_are_errors(tmp_path, total, reason):
+    path = formula_table(tmp_path / "t.xlsx", total)
+    document = budgetqa.read(path)
+    assert document.rows[1].total is None
+    assert document.rows[1].raw_amounts[0] == total
+    failed = [note for note in document.notes if note.kind is NoteKind.FORMULA_WITHOUT_VALUE]
+    # 合计's "=B3" refers to the cell that cannot be computed, and cannot be computed either.
+    assert [(note.span.line, note.text) for note in failed] == [(2, "=B3"), (3, total)]
+    assert reason in failed[1].detail
+    findings = budgetqa.audit(path).by_code("ST110")
+    assert [(finding.severity.value, finding.location.line) for finding in findings] == [
+        ("error", 2),
+        ("error", 3),
+    ]
+    assert main(["audit", str(path)]) == 1
+
+
+def test_a_shared_formula_is_moved_to_each_cell_of_its_group(tmp_path):
+    # Excel writes one formula for a filled-down group: the first cell holds it, the rest refer
+    # to it by group number.
+    path = rewrite(
+        formula_table(tmp_path / "t.xlsx"),
+        SHEET,
+        replace(
+            "<f>C4+C5</f><v /></c>",
+            '<f t="shared" ref="C2:D2" si="0">C4+C5</f><v /></c>'
+            '<c r="D2"><f t="shared" si="0"/></c>',
+        ),
+    )
+    document = budgetqa.read(path)
+    assert [note.text for note in document.notes if note.span.line == 2] == [
+        "=B3",
+        "=C4+C5",
+        "=D4+D5",
+    ]
+    assert document.rows[0].special_account == Decimal(0)
 
 
 def test_a_csv_export_that_kept_its_formulas():

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from budgetqa.errors import BinaryInputError, InputError, NotABudgetTableError, UsageError
+from budgetqa.errors import InputError, NotABudgetTableError, UsageError
 from budgetqa.ingest.grid import GridRow, has_header, read_grid
 from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
+from budgetqa.ingest.xlsx import _cell_text, read_xlsx
 from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
@@ -169,51 +168,6 @@ def _read_csv_source(source: SourceText) -> Document:
         encoding=source.encoding,
         notes=source.notes,
     )
-
-
-def read_xlsx(path: Path) -> Document:
-    """Read the first worksheet holding a budget-table header from an XLSX workbook."""
-    try:
-        from openpyxl import load_workbook
-    except ImportError as error:  # pragma: no cover - openpyxl is a core dependency
-        raise UsageError("reading XLSX needs openpyxl: pip install openpyxl") from error
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise BinaryInputError(f"not a readable XLSX workbook ({error})", path=str(path)) from None
-    try:
-        last_error: NotABudgetTableError | None = None
-        for sheet in workbook.worksheets:
-            rows = [
-                GridRow(number, number, tuple(_cell_text(value) for value in values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            try:
-                return read_grid(
-                    path=f"{path}" if len(workbook.worksheets) == 1 else f"{path}[{sheet.title}]",
-                    rows=rows,
-                    total_lines=len(rows),
-                    layout="xlsx",
-                    encoding=None,
-                )
-            except NotABudgetTableError as error:
-                last_error = error
-        raise last_error or NotABudgetTableError("the workbook has no worksheet", path=str(path))
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet or DataFrame cell as text; floats go through ``repr`` to stay exact."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN: a blank cell in pandas
-            return ""
-        return format(Decimal(repr(value)), "f")
-    return str(value)
 
 
 def read_frame(frame: pd.DataFrame, *, name: str = "<dataframe>") -> Document:
