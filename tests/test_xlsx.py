@@ -506,4 +506,20 @@ def test_formula_work_is_bounded_over_the_whole_grid():
     # first fifty are computed, the rest say why they were not.
     computed = [outcome for outcome in outcomes if isinstance(outcome, Decimal)]
     assert 0 < len(computed) < 100
-    assert "cells in all" in str(outcomes[-1])
+    assert "took more than 50,000 steps" in str(outcomes[-1])
+
+
+def test_formulas_nested_past_any_stack_are_reported_not_a_crash():
+    # Each 总计 wraps the next row's in parentheses: 1,500 rows, 30 levels each, a chain that
+    # would recurse far past Python's stack. Nesting is counted across the chain and stopped.
+    count = 1500
+    lines = ["\t".join(HEADER)]
+    for number in range(2, count + 2):
+        total = "=" + "(" * 30 + f"B{number + 1}" + ")" * 30 if number <= count else "1"
+        lines.append(f"甲{number}项目经费\t{total}\t1\t\t\t目标。\t{IND}")
+    document = read_bytes(("\n".join(lines) + "\n").encode(), name="t.txt")
+    kinds = {note.kind for note in document.notes}
+    assert kinds == {NoteKind.FORMULA_COMPUTED, NoteKind.FORMULA_WITHOUT_VALUE}
+    assert document.stats.accounted == document.stats.lines
+    stopped = next(note for note in document.notes if note.kind is NoteKind.FORMULA_WITHOUT_VALUE)
+    assert "nest more than 64 levels" in stopped.detail

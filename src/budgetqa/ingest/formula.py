@@ -21,7 +21,8 @@ row 3.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
 import regex
@@ -81,8 +82,8 @@ def cell_name(row: int, column: int) -> str:
 class FormulaError(Exception):
     """A formula budgetqa does not compute; ``reason`` says why, in a phrase.
 
-    ``transient`` failures (a chain of formulas too deep from where the computation started)
-    are not remembered: started from a cell further down the chain, it may succeed.
+    ``transient`` failures (nesting too deep from where the computation started) are not
+    remembered: started from a cell further down a chain of formulas, it may succeed.
     """
 
     def __init__(self, reason: str, *, transient: bool = False) -> None:
@@ -109,15 +110,18 @@ _TOKEN = regex.compile(
 _TRAILING_SPACE = regex.compile(r"\s*+$")
 #: Longer formula text is not read at all (a simple form is short).
 _LONGEST_FORMULA = 2_000
-#: Parentheses and SUM calls nested deeper than this are not computed.
-_DEEPEST_NESTING = 32
-#: A formula referring to a formula referring to … deeper than this is not computed.
-_DEEPEST_CHAIN = 64
-#: Cells read for all the formulas of one grid together; bounds the work on any input.
-CELL_BUDGET = 1_000_000
+#: Levels of nesting (parentheses, SUM calls, formulas referring to formulas, all counted
+#: together) beyond which a formula is not computed: the evaluation recurses, and a crafted
+#: table must not exhaust the stack.
+_DEEPEST = 64
+#: Steps (cells read, formula tokens read) allowed for all the formulas of one grid together:
+#: this many, plus :data:`STEPS_PER_ROW` for each row of the grid. Work stays linear in the
+#: input, whatever the formulas; a formula reached after the budget is spent is not computed.
+BASE_STEPS = 100_000
+STEPS_PER_ROW = 100
 
 
-def _tokens(formula: str) -> list[tuple[str, str]]:
+def _tokens(formula: str, spend: Callable[[], None]) -> list[tuple[str, str]]:
     body = formula.strip()
     if not body.startswith("="):
         raise FormulaError("not a formula")
@@ -133,6 +137,7 @@ def _tokens(formula: str) -> list[tuple[str, str]]:
             raise FormulaError(_UNSUPPORTED)
         kind = match.lastgroup
         assert kind is not None
+        spend()
         tokens.append((kind, match.group(kind)))
         position = match.end()
     if not tokens:
@@ -157,9 +162,9 @@ class FormulaEvaluator:
 
     The grid has ``row_count`` rows; ``row_cells(row)`` gives the texts of a row's cells. A
     cell whose text starts with ``=`` is a formula. :meth:`value` computes the formula in one
-    cell or raises :class:`FormulaError`; results and failures are remembered, and the cells
-    read for all formulas together are bounded by :data:`CELL_BUDGET`, so any grid costs
-    time linear in its size.
+    cell or raises :class:`FormulaError`; results and failures are remembered, and the steps
+    taken for all formulas together are bounded (``budget``, by default :data:`BASE_STEPS`
+    plus :data:`STEPS_PER_ROW` a row), so any grid costs time linear in its size.
     """
 
     def __init__(
@@ -167,14 +172,16 @@ class FormulaEvaluator:
         row_cells: Callable[[int], Sequence[str]],
         row_count: int,
         *,
-        budget: int = CELL_BUDGET,
+        budget: int | None = None,
     ) -> None:
         self._row_cells = row_cells
         self._row_count = row_count
-        self._budget = budget
-        self._limit = budget
+        self._limit = BASE_STEPS + STEPS_PER_ROW * row_count if budget is None else budget
+        self._budget = self._limit
         self._known: dict[tuple[int, int], Decimal | FormulaError] = {}
+        self._amounts: dict[tuple[int, int], Decimal | FormulaError] = {}
         self._active: list[tuple[int, int]] = []
+        self._depth = 0
 
     def value(self, row: int, column: int) -> Decimal:
         """The value of the formula in cell ``(row, column)``.
@@ -191,13 +198,10 @@ class FormulaEvaluator:
             return known
         if key in self._active:
             raise FormulaError(f"circular reference through {cell_name(row, column)}")
-        if len(self._active) >= _DEEPEST_CHAIN:
-            raise FormulaError(
-                f"formulas refer to formulas more than {_DEEPEST_CHAIN} deep", transient=True
-            )
         self._active.append(key)
         try:
-            result: Decimal | FormulaError = self._compute(self._text(row, column))
+            with self.level():
+                result: Decimal | FormulaError = self._compute(self._text(row, column))
         except FormulaError as error:
             if error.transient:
                 raise
@@ -209,12 +213,27 @@ class FormulaEvaluator:
             raise FormulaError(result.reason)
         return result
 
+    @contextlib.contextmanager
+    def level(self) -> Iterator[None]:
+        """One level deeper: a formula, parentheses or a SUM call inside another."""
+        if self._depth >= _DEEPEST:
+            raise FormulaError(
+                f"the formulas nest more than {_DEEPEST} levels deep (parentheses, SUM(…), and"
+                " formulas referring to formulas)",
+                transient=True,
+            )
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+
     def _spend(self) -> None:
         self._budget -= 1
         if self._budget < 0:
             raise FormulaError(
-                f"the formulas refer to more than {self._limit:,} cells in all; budgetqa stops "
-                "computing them there"
+                f"computing this table's formulas took more than {self._limit:,} steps (cells"
+                " and formula parts read); budgetqa stops computing them there"
             )
 
     def _text(self, row: int, column: int) -> str:
@@ -227,9 +246,9 @@ class FormulaEvaluator:
     def _compute(self, formula: str) -> Decimal:
         if len(formula) > _LONGEST_FORMULA:
             raise FormulaError(f"the formula is longer than {_LONGEST_FORMULA:,} characters")
-        parser = _Parser(_tokens(formula), self)
+        parser = _Parser(_tokens(formula, self._spend), self)
         with money_context():
-            value = parser.expression(0)
+            value = parser.expression()
             if not parser.done:
                 raise FormulaError(_UNSUPPORTED)
         if _digits(value) > MAX_AMOUNT_DIGITS:
@@ -249,14 +268,12 @@ class FormulaEvaluator:
                 if error.transient or error.reason.startswith("circular reference"):
                     raise
                 raise FormulaError(f"{name} holds a formula that cannot be computed") from None
-        try:
-            amount = parse_amount(text)
-        except AmountOutOfRangeError:
-            raise FormulaError(f"{name} holds a number too long to be an amount") from None
-        except ValueError:
-            shown = text if len(text) <= 20 else text[:19] + "…"
-            raise FormulaError(f"{name} holds text ({shown!r}), not an amount") from None
-        return amount if amount is not None else Decimal(0)
+        known = self._amounts.get((row, column))
+        if known is None:
+            known = self._amounts[row, column] = _amount(text, name)
+        if isinstance(known, FormulaError):
+            raise FormulaError(known.reason)
+        return known
 
     def range_sum(self, first: tuple[int, int], last: tuple[int, int]) -> Decimal:
         """The sum over a rectangle of cells, clipped to the grid (cells past it are blank)."""
@@ -269,6 +286,18 @@ class FormulaEvaluator:
             for column in range(left, min(right, len(cells) - 1) + 1):
                 total += self.cell_amount(row, column)
         return total
+
+
+def _amount(text: str, name: str) -> Decimal | FormulaError:
+    """The amount a cell's text stands for, or why it stands for none."""
+    try:
+        amount = parse_amount(text)
+    except AmountOutOfRangeError:
+        return FormulaError(f"{name} holds a number too long to be an amount")
+    except ValueError:
+        shown = text if len(text) <= 20 else text[:19] + "…"
+        return FormulaError(f"{name} holds text ({shown!r}), not an amount")
+    return amount if amount is not None else Decimal(0)
 
 
 class _Parser:
@@ -297,24 +326,22 @@ class _Parser:
         if self._take() != ("symbol", symbol):
             raise FormulaError(_UNSUPPORTED)
 
-    def expression(self, depth: int) -> Decimal:
-        value = self._signed(depth)
+    def expression(self) -> Decimal:
+        value = self._signed()
         while self._peek() in {("symbol", "+"), ("symbol", "-")}:
             _, operator = self._take()
-            term = self._signed(depth)
+            term = self._signed()
             value = value + term if operator == "+" else value - term
         return value
 
-    def _signed(self, depth: int) -> Decimal:
+    def _signed(self) -> Decimal:
         negative = False
         while self._peek() in {("symbol", "+"), ("symbol", "-")}:
             negative ^= self._take()[1] == "-"
-        value = self._atom(depth)
+        value = self._atom()
         return -value if negative else value
 
-    def _atom(self, depth: int) -> Decimal:
-        if depth >= _DEEPEST_NESTING:
-            raise FormulaError(f"the formula nests deeper than {_DEEPEST_NESTING} levels")
+    def _atom(self) -> Decimal:
         kind, text = self._take()
         if kind == "number":
             value = Decimal(text)
@@ -328,27 +355,29 @@ class _Parser:
         if kind == "function":
             if text.upper() != "SUM":
                 raise FormulaError(f"it calls {text.upper()}(…); {_UNSUPPORTED}")
-            return self._sum(depth + 1)
+            with self._evaluator.level():
+                return self._sum()
         if (kind, text) == ("symbol", "("):
-            value = self.expression(depth + 1)
+            with self._evaluator.level():
+                value = self.expression()
             self._expect(")")
             return value
         raise FormulaError(_UNSUPPORTED)
 
-    def _sum(self, depth: int) -> Decimal:
+    def _sum(self) -> Decimal:
         total = Decimal(0)
         if self._peek() == ("symbol", ")"):
             self._take()
             return total
         while True:
-            total += self._sum_argument(depth)
+            total += self._sum_argument()
             kind, text = self._take()
             if (kind, text) == ("symbol", ")"):
                 return total
             if (kind, text) != ("symbol", ","):
                 raise FormulaError(_UNSUPPORTED)
 
-    def _sum_argument(self, depth: int) -> Decimal:
+    def _sum_argument(self) -> Decimal:
         token = self._peek()
         following = (
             self._tokens[self._position + 1] if self._position + 1 < len(self._tokens) else None
@@ -359,7 +388,7 @@ class _Parser:
             if kind != "reference":
                 raise FormulaError(_UNSUPPORTED)
             return self._evaluator.range_sum(_reference(token[1]), _reference(text))
-        return self.expression(depth)
+        return self.expression()
 
 
 def _reference(text: str) -> tuple[int, int]:
