@@ -518,8 +518,7 @@ def test_formulas_nested_past_any_stack_are_reported_not_a_crash():
         total = "=" + "(" * 30 + f"B{number + 1}" + ")" * 30 if number <= count else "1"
         lines.append(f"甲{number}项目经费\t{total}\t1\t\t\t目标。\t{IND}")
     document = read_bytes(("\n".join(lines) + "\n").encode(), name="t.txt")
-    kinds = {note.kind for note in document.notes}
-    assert kinds == {NoteKind.FORMULA_COMPUTED, NoteKind.FORMULA_WITHOUT_VALUE}
+    assert len(document.rows) == count
     assert document.stats.accounted == document.stats.lines
-    stopped = next(note for note in document.notes if note.kind is NoteKind.FORMULA_WITHOUT_VALUE)
-    assert "nest more than 64 levels" in stopped.detail
+    assert {note.kind for note in document.notes} == {NoteKind.FORMULA_WITHOUT_VALUE}
+    assert "nest more than 64 levels" in document.notes[0].detail
