@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from budgetqa.errors import BinaryInputError, InputError, NotABudgetTableError, UsageError
-from budgetqa.ingest.grid import GridRow, read_grid
+from budgetqa.errors import InputError, NotABudgetTableError, UsageError
+from budgetqa.ingest.grid import GridRow, has_header, read_grid
 from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
+from budgetqa.ingest.xlsx import _cell_text, read_xlsx
 from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
@@ -101,12 +100,16 @@ def read_text(source: SourceText) -> Document:
 
 
 def _read_decoded(source: SourceText) -> Document:
-    tabbed = [line for line in source.lines if line.count("\t") >= _MIN_TABS]
-    if tabbed and any(_tab_header(line) for line in source.lines):
-        rows = [
+    tabbed = any(line.count("\t") >= _MIN_TABS for line in source.lines)
+    rows = (
+        [
             GridRow(number, number, tuple(line.split("\t")))
             for number, line in enumerate(source.lines, start=1)
         ]
+        if tabbed
+        else []
+    )
+    if has_header(rows):  # a header row, or two (a group label over funding columns)
         return read_grid(
             path=source.path,
             rows=rows,
@@ -147,10 +150,6 @@ def _csv_header(line: str) -> bool:
     return len(cells) >= _MIN_TABS and header_columns(cells) is not None
 
 
-def _tab_header(line: str) -> bool:
-    return "\t" in line and header_columns(line.split("\t")) is not None
-
-
 def read_csv(path: Path) -> Document:
     """Read a CSV file (UTF-8 or GB18030) whose columns are the table's."""
     return _read_csv_source(read_source(path))
@@ -176,51 +175,6 @@ def _read_csv_source(source: SourceText) -> Document:
         encoding=source.encoding,
         notes=source.notes,
     )
-
-
-def read_xlsx(path: Path) -> Document:
-    """Read the first worksheet holding a budget-table header from an XLSX workbook."""
-    try:
-        from openpyxl import load_workbook
-    except ImportError as error:  # pragma: no cover - openpyxl is a core dependency
-        raise UsageError("reading XLSX needs openpyxl: pip install openpyxl") from error
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise BinaryInputError(f"not a readable XLSX workbook ({error})", path=str(path)) from None
-    try:
-        last_error: NotABudgetTableError | None = None
-        for sheet in workbook.worksheets:
-            rows = [
-                GridRow(number, number, tuple(_cell_text(value) for value in values))
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            try:
-                return read_grid(
-                    path=f"{path}" if len(workbook.worksheets) == 1 else f"{path}[{sheet.title}]",
-                    rows=rows,
-                    total_lines=len(rows),
-                    layout="xlsx",
-                    encoding=None,
-                )
-            except NotABudgetTableError as error:
-                last_error = error
-        raise last_error or NotABudgetTableError("the workbook has no worksheet", path=str(path))
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    """A spreadsheet or DataFrame cell as text; floats go through ``repr`` to stay exact."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN: a blank cell in pandas
-            return ""
-        return format(Decimal(repr(value)), "f")
-    return str(value)
 
 
 def read_frame(frame: pd.DataFrame, *, name: str = "<dataframe>") -> Document:
