@@ -28,6 +28,7 @@ from budgetqa.ingest.grid import GridRow, read_grid
 from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
+from budgetqa.inputs import check_xlsx_size
 from budgetqa.model import Document
 
 if TYPE_CHECKING:
@@ -154,6 +155,7 @@ def _read_csv_source(source: SourceText) -> Document:
 
 def read_xlsx(path: Path) -> Document:
     """Read the first worksheet holding a budget-table header from an XLSX workbook."""
+    check_xlsx_size(path)  # a regular file within the byte limit, also unpacked (no zip bomb)
     try:
         from openpyxl import load_workbook
     except ImportError as error:  # pragma: no cover - openpyxl is a core dependency
