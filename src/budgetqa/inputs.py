@@ -310,6 +310,7 @@ class _Walk:
     items: list[object] = attrs.field(factory=list)
     not_audited: list[ReadFailure] = attrs.field(factory=list)
     skipped: list[SkippedFiles] = attrs.field(factory=list)
+    refused: set[ReadFailure] = attrs.field(factory=set)
     files_seen: set[_Key] = attrs.field(factory=set)
     # Table files found under each folder walked (at any depth), to answer "is it empty?" for a
     # folder named after it was walked under another name.
@@ -318,7 +319,8 @@ class _Walk:
     def refuse(self, path: Path, reason: str) -> None:
         error = InputError(reason, path=str(path))
         failure = ReadFailure(path=str(path), error=str(error), kind=type(error).__name__)
-        if failure not in self.not_audited:  # found in a folder and named as well: once
+        if failure not in self.refused:  # found in a folder and named as well: once
+            self.refused.add(failure)
             self.not_audited.append(failure)
 
     def add_file(self, path: Path, status: os.stat_result) -> None:
