@@ -14,11 +14,12 @@ SRC = ROOT / "src" / "budgetqa"
 # Each layer may import only from the layers listed after it (and itself).
 LAYERS = {
     "budgetqa.errors": set(),
-    "budgetqa.config": {"budgetqa.errors"},
+    "budgetqa.config": {"budgetqa.errors", "budgetqa.inputs"},
     "budgetqa.text": set(),
     "budgetqa.model": {"budgetqa.text", "budgetqa.errors"},
     "budgetqa.findings": {"budgetqa.text"},
-    "budgetqa.ingest": {"budgetqa.text", "budgetqa.errors", "budgetqa.model"},
+    "budgetqa.inputs": {"budgetqa.errors", "budgetqa.findings"},
+    "budgetqa.ingest": {"budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.inputs"},
     "budgetqa.checks": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.rules",
     },

@@ -45,11 +45,31 @@ def test_bad_files_are_reported_and_the_rest_audited(corpus):
 def test_a_folder_stands_for_its_table_files(corpus):
     report = budgetqa.audit(corpus)
     assert len(report.documents) + len(report.failures) == 5  # notes.md is not a table file
+    assert [(skipped.files, skipped.by_suffix) for skipped in report.skipped] == [(1, {".md": 1})]
 
 
-def test_a_folder_without_tables_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="no table files"):
-        budgetqa.audit(tmp_path)
+def test_a_folder_without_tables_is_listed_not_audited(corpus, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = budgetqa.audit([corpus, empty])
+    assert len(report.documents) == 3
+    assert report.failures[0].error == (
+        f"{empty}: no table files (.txt, .tsv, .csv, .xlsx, .xlsm) in this folder"
+    )
+
+
+def test_paths_not_audited_come_first_and_alike_with_workers(corpus, tmp_path):
+    (corpus / "gone.txt").symlink_to("nowhere.txt")
+    one = budgetqa.audit([corpus, tmp_path / "missing.txt"])
+    two = budgetqa.audit([corpus, tmp_path / "missing.txt"], jobs=2)
+    assert [failure.path.rsplit("/", 1)[-1] for failure in one.failures] == [
+        "gone.txt",
+        "missing.txt",
+        "empty.txt",
+        "image.txt",
+    ]
+    assert two.failures == one.failures
+    assert two.skipped == one.skipped
 
 
 def test_worker_processes_give_the_same_report(corpus):
@@ -70,9 +90,10 @@ def test_cli_jobs_reports_bad_files_and_exits_2(corpus, tmp_path, capsys, monkey
     output = tmp_path / "report.json"
     code = main(["audit", str(corpus), "-j", "2", "--format", "json", "-o", str(output)])
     assert code == 2
-    errors = capsys.readouterr().err.splitlines()
+    *errors, note = capsys.readouterr().err.splitlines()
     assert len(errors) == 2
     assert all(line.startswith(f"budgetqa: error: {corpus}") for line in errors)
+    assert note == f"budgetqa: note: {corpus}: 1 other file skipped, not table files (1 .md)"
     data = json.loads(output.read_text(encoding="utf-8"))
     assert data["summary"]["documents"] == 3
     assert data["summary"]["by_code"]["DU101"] == 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 import budgetqa
+from budgetqa.inputs import TABLE_SUFFIXES, expand_inputs
+from budgetqa.rules import load_builtin_rules
 
 pytestmark = pytest.mark.integration
 
@@ -17,6 +19,9 @@ CLEAN = "\n".join(
     ]
 )
 BROKEN_SUM = CLEAN.replace("合计\t5.00\t5.00", "合计\t9.00\t9.00")
+
+#: Each table is one test item per shipped rule.
+RULE_COUNT = len(load_builtin_rules())
 
 
 @pytest.fixture
@@ -35,12 +40,12 @@ def test_each_table_is_a_file_and_each_rule_an_item(tables):
 
 def test_clean_table_passes(tables):
     result = tables.runpytest("--budgetqa", "clean.txt", "-q")
-    result.assert_outcomes(passed=26)
+    result.assert_outcomes(passed=RULE_COUNT)
 
 
 def test_broken_sum_fails_with_file_line_and_figures(tables):
     result = tables.runpytest("--budgetqa", "broken.txt", "-q")
-    result.assert_outcomes(passed=24, failed=2)
+    result.assert_outcomes(passed=RULE_COUNT - 2, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*budgetqa AR103 arithmetic.total_units_sum*",
@@ -56,7 +61,7 @@ def test_select_and_fail_on_options(tables):
     result = tables.runpytest("--budgetqa", "broken.txt", "--budgetqa-select", "AR103", "-q")
     result.assert_outcomes(failed=1)
     relaxed = tables.runpytest("--budgetqa", "broken.txt", "--budgetqa-fail-on", "never", "-q")
-    relaxed.assert_outcomes(passed=26)
+    relaxed.assert_outcomes(passed=RULE_COUNT)
     relaxed.stdout.fnmatch_lines(
         ["*budgetqa findings below --budgetqa-fail-on*", "*broken.txt:2: AR103 error*"]
     )
@@ -65,29 +70,79 @@ def test_select_and_fail_on_options(tables):
 def test_findings_below_fail_on_are_listed_not_hidden(pytester):
     pytester.makefile(".txt", marked=CLEAN.replace("工作经费\t", "工作经费·\t"))
     result = pytester.runpytest("--budgetqa", "marked.txt", "-q")
-    result.assert_outcomes(passed=26)
+    result.assert_outcomes(passed=RULE_COUNT)
     result.stdout.fnmatch_lines(
         ["*budgetqa findings below --budgetqa-fail-on*", "*marked.txt:4: TX104 info*"]
     )
 
 
-def test_unreadable_table_is_a_collection_error_naming_the_file(pytester):
-    pytester.makefile(".txt", empty="")
-    result = pytester.runpytest("--budgetqa", "empty.txt", "-q")
-    assert result.ret == pytest.ExitCode.INTERRUPTED
+def test_an_unreadable_table_is_one_failing_item_and_the_rest_are_audited(tables):
+    tables.makefile(".txt", empty="", blob="合计\t1\n\x00")
+    result = tables.runpytest("--budgetqa", ".", "-q", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(
+        passed=RULE_COUNT * 2 - 2, failed=2 + 2
+    )  # clean and broken.txt still run
     result.stdout.fnmatch_lines(
         [
-            "*ERROR collecting empty.txt*",
-            "*budgetqa could not read the table: *empty.txt: the file is empty*",
+            "*budgetqa read blob.txt*",
+            "budgetqa could not read the table: *blob.txt:2: binary data (a NUL byte), not a text table",
+            "*budgetqa read empty.txt*",
+            "budgetqa could not read the table: *empty.txt: the file is empty",
         ]
     )
+    result.stdout.fnmatch_lines(["FAILED blob.txt::read*", "FAILED empty.txt::read*"])
+
+
+def test_paths_not_audited_are_failing_items_naming_them(tables):
+    import os
+
+    os.mkfifo(tables.path / "pipe.txt")
+    tables.mkdir("empty")
+    result = tables.runpytest(
+        "--budgetqa", "clean.txt", "--budgetqa", "missing.txt", "--budgetqa", "pipe.txt",
+        "--budgetqa", "empty", "-q", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(passed=RULE_COUNT, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*budgetqa did not audit this path: missing.txt: no such file or folder",
+            "*budgetqa did not audit this path: pipe.txt: not a regular file (a FIFO)",
+            "*budgetqa did not audit this path: empty: no table files (*) in this folder",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["FAILED missing.txt::read*", "FAILED pipe.txt::read*", "FAILED empty::read*"]
+    )
+
+
+def test_a_table_over_the_byte_limit_fails_its_item(tables):
+    result = tables.runpytest(
+        "--budgetqa", ".", "--budgetqa-max-bytes", "200", "-q", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["*broken.txt: the file (* bytes) is larger than the 200 bytes limit (--max-bytes)"]
+    )
+
+
+def test_the_plugin_and_the_api_take_the_same_files_from_a_folder(pytester):
+    for suffix in TABLE_SUFFIXES:
+        pytester.path.joinpath(f"t{suffix}").write_text(CLEAN, encoding="utf-8")
+    pytester.path.joinpath("notes.md").write_text("not a table", encoding="utf-8")
+    # In a child process: reading workbooks loads numpy, which cannot be loaded twice in one.
+    result = pytester.runpytest_subprocess("--budgetqa", ".", "--collect-only", "-q")
+    files = {line.split("::")[0] for line in result.outlines if "::" in line}
+    # What budgetqa.audit() reads (not read here: pytester would unload what reading loads).
+    audited = {path.name for path in expand_inputs([pytester.path]).paths}
+    assert files == audited == {f"t{suffix}" for suffix in TABLE_SUFFIXES}
 
 
 def test_ini_paths_and_folder_and_ordinary_tests_together(tables):
     tables.makeini("[pytest]\nbudgetqa_paths = .\nbudgetqa_fail_on = never\n")
     tables.makepyfile(test_pipeline="def test_ok():\n    assert True\n")
     result = tables.runpytest("-q")
-    result.assert_outcomes(passed=26 * 2 + 1)
+    result.assert_outcomes(passed=RULE_COUNT * 2 + 1)
 
 
 def test_pyproject_tool_budgetqa_paths_and_fail_on(tables):
@@ -110,6 +165,28 @@ def test_bad_fail_on_is_a_usage_error(tables):
     )
 
 
+@pytest.mark.parametrize("run", ["--budgetqa clean.txt", ""])
+def test_a_mistyped_pyproject_key_is_one_usage_error(tables, run):
+    tables.makepyprojecttoml('[tool.budgetqa]\nfail_on = "never"\n')
+    result = tables.runpytest(*run.split(), "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.lines[0] == (
+        f"ERROR: budgetqa: {tables.path / 'pyproject.toml'}: [tool.budgetqa] has unknown keys"
+        " fail_on (known: fail-on, ignore, max-bytes, paths, rules, select, severity)"
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_table_reached_by_two_names_runs_once(tables):
+    tables.mkdir("data").joinpath("clean.txt").write_text(CLEAN, encoding="utf-8")
+    (tables.path / "link").symlink_to("data", target_is_directory=True)
+    result = tables.runpytest(
+        "--budgetqa", "data", "--budgetqa", "link", "--budgetqa-select", "AR101", "-q"
+    )
+    result.assert_outcomes(passed=1)
+
+
 def test_table_outside_the_test_paths_is_collected_once(pytester):
     data = pytester.mkdir("data")
     (data / "clean.txt").write_text(CLEAN, encoding="utf-8")
@@ -117,9 +194,9 @@ def test_table_outside_the_test_paths_is_collected_once(pytester):
         "def test_a():\n    pass\n", encoding="utf-8"
     )
     result = pytester.runpytest("tests", "--budgetqa", "data/clean.txt", "-q")
-    result.assert_outcomes(passed=27)
+    result.assert_outcomes(passed=RULE_COUNT + 1)
     also_walked = pytester.runpytest("--budgetqa", "data/clean.txt", "-q")
-    also_walked.assert_outcomes(passed=27)
+    also_walked.assert_outcomes(passed=RULE_COUNT + 1)
 
 
 def test_fixtures_for_pipeline_tests(tables):

@@ -7,8 +7,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from budgetqa import inputs
 from budgetqa.errors import BudgetQAError, InputError, UsageError
-from budgetqa.findings import DocumentSummary, Finding, ReadFailure, Report, Severity, sort_findings
+from budgetqa.findings import (
+    DocumentSummary,
+    Finding,
+    ReadFailure,
+    Report,
+    Severity,
+    SkippedFiles,
+    sort_findings,
+)
 from budgetqa.ingest import is_dataframe, read
 from budgetqa.model import Document
 from budgetqa.rules import RuleSpec, load_builtin_rules, load_rule_files, select_rules
@@ -46,7 +55,7 @@ def resolve_rules(
 
 
 def _as_list(sources: object) -> list[object]:
-    if isinstance(sources, str | Path | Document) or is_dataframe(sources):
+    if isinstance(sources, str | os.PathLike | Document) or is_dataframe(sources):
         return [sources]
     if isinstance(sources, Iterable):
         return list(sources)
@@ -104,20 +113,26 @@ def audit(
     builtin: bool = True,
     engine: str = "native",
     jobs: int = 1,
+    max_bytes: int = inputs.DEFAULT_MAX_BYTES,
 ) -> Report:
     """Audit budget tables and return a :class:`~budgetqa.findings.Report`.
 
     ``engine`` runs the arithmetic and duplicate rules natively (default), through ``pandera``
     or through Great Expectations (``gx``); the findings are the same.
 
-    A folder stands for the table files in it (``*.txt``, ``*.tsv``, ``*.csv``, ``*.xlsx``,
-    sorted by name). Documents are read and audited one at a time, so memory holds one
+    A folder stands for the table files under it (``*.txt``, ``*.tsv``, ``*.csv``, ``*.xlsx``,
+    ``*.xlsm``), sorted by name; links to folders are followed, each folder and file once (see
+    :mod:`budgetqa.inputs`). Documents are read and audited one at a time, so memory holds one
     document and the findings; ``jobs > 1`` audits files in that many worker processes, with the
-    same report as ``jobs=1``.
+    same report as ``jobs=1``. At most ``max_bytes`` bytes are read from one file (256 MiB by
+    default; an XLSX workbook may unpack to four times that).
 
-    Unreadable inputs do not stop the audit: they are listed in ``Report.failures`` and the
-    other inputs are audited. Misuse (a rule token that matches nothing, an invalid rule file)
-    raises :class:`~budgetqa.errors.BudgetQAError`.
+    Every path given is audited or listed in ``Report.failures`` with the reason, and the other
+    inputs are still audited: a file that cannot be read, and a path that does not exist, is a
+    dangling link, a FIFO, socket or device, a folder that cannot be listed or holds no table
+    file, or a file over ``max_bytes``. Files in a folder that are not table files by name are
+    counted in ``Report.skipped``. Misuse (a rule token that matches nothing, an invalid rule
+    file, ``max_bytes < 1``) raises :class:`~budgetqa.errors.BudgetQAError`.
     """
     from budgetqa import __version__
     from budgetqa.engines import ENGINES
@@ -127,27 +142,28 @@ def audit(
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, not {jobs}")
     chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
-    failures: list[ReadFailure] = []
+    items, failures, skipped = _expand(_as_list(sources), max_bytes)
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
-    items = _expand(_as_list(sources))
     if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
         results: Iterable[_Audited] = _audit_in_workers(
             [str(item) for item in items], chosen, engine, jobs
         )
     else:
         results = (_audited(document, chosen, engine) for document in _documents(items, failures))
-    for result in results:
-        if isinstance(result, ReadFailure):
-            failures.append(result)
-            continue
-        document_findings, summary = result
-        findings.extend(document_findings)
-        summaries.append(summary)
+    with inputs.reading_limit(max_bytes):  # readers here and in forked workers read at most this
+        for result in results:
+            if isinstance(result, ReadFailure):
+                failures.append(result)
+                continue
+            document_findings, summary = result
+            findings.extend(document_findings)
+            summaries.append(summary)
     return Report(
         findings=sort_findings(findings),
         documents=tuple(summaries),
         failures=tuple(failures),
+        skipped=skipped,
         rules=tuple(rule.code for rule in chosen),
         tool_version=__version__,
         rule_details=tuple((rule.code, rule.name, rule.rationale) for rule in chosen),
@@ -155,29 +171,22 @@ def audit(
 
 
 #: File name endings a folder given to :func:`audit` is searched for.
-TABLE_SUFFIXES = (".txt", ".tsv", ".csv", ".xlsx")
+TABLE_SUFFIXES = inputs.TABLE_SUFFIXES
 
 _Audited = tuple[list[Finding], DocumentSummary] | ReadFailure
 
 
-def _expand(items: Sequence[object]) -> list[object]:
-    """Folders replaced by the table files in them, sorted; everything else as given."""
-    out: list[object] = []
-    for item in items:
-        if isinstance(item, str | Path) and Path(item).is_dir():
-            found = sorted(
-                path
-                for path in Path(item).rglob("*")
-                if path.is_file() and path.suffix.lower() in TABLE_SUFFIXES
-            )
-            if not found:
-                raise UsageError(
-                    f"{item}: no table files ({', '.join(TABLE_SUFFIXES)}) in this folder"
-                )
-            out.extend(found)
-        else:
-            out.append(item)
-    return out
+def _expand(
+    items: Sequence[object], max_bytes: int
+) -> tuple[list[object], list[ReadFailure], tuple[SkippedFiles, ...]]:
+    """Folders replaced by the table files under them; the paths not audited, and why.
+
+    Paths become :class:`~pathlib.Path`; Documents and DataFrames stay as given. The second
+    value lists the paths that are not audited (they start the report's failures, before any
+    file that fails to read); the third counts the files in folders that are not table files.
+    """
+    expansion = inputs.expand_inputs(items, max_bytes=max_bytes)
+    return list(expansion.items), list(expansion.not_audited), expansion.skipped
 
 
 def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Audited:

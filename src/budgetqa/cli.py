@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from budgetqa import __version__
-from budgetqa.config import split_tokens
+from budgetqa.config import Config, split_tokens
 from budgetqa.errors import BudgetQAError, UsageError
 
 __all__ = ["main"]
@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
             "table and print it, every row with the lines it came from."
         ),
     )
-    parse.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="table files to read")
+    parse.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="table files or folders to read"
+    )
     parse.add_argument(
         "--examples",
         action="store_true",
@@ -61,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
+    parse.add_argument("--max-bytes", type=_size, default=None, metavar="N", help=_MAX_BYTES_HELP)
     parse.set_defaults(handler=_run_parse)
 
     audit = commands.add_parser(
@@ -72,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
             "options given here win."
         ),
     )
-    audit.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="table files to audit")
+    audit.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="table files or folders to audit"
+    )
     audit.add_argument(
         "--examples", action="store_true", help="also audit the five bundled example tables"
     )
@@ -124,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="exit 1 when a finding at or above this severity is found (default: error)",
     )
+    audit.add_argument("--max-bytes", type=_size, default=None, metavar="N", help=_MAX_BYTES_HELP)
     audit.set_defaults(handler=_run_audit)
 
     rules = commands.add_parser(
@@ -146,6 +152,21 @@ _TOKENS_HELP = (
     "rule codes (AR101), code prefixes (AR), names (arithmetic.unit_projects_sum), categories "
     "or groups, comma-separated (repeatable)"
 )
+
+
+_MAX_BYTES_HELP = (
+    "read at most N bytes from one file: a number or 64K, 64M, 1G (default: max-bytes in "
+    "[tool.budgetqa], else 256M); a larger file is not audited"
+)
+
+
+def _size(text: str) -> int:
+    from budgetqa.inputs import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_int(text: str) -> int:
@@ -278,9 +299,13 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         severity=severity,
         engine=arguments.engine,
         jobs=arguments.jobs,
+        max_bytes=_max_bytes(arguments, config),
     )
+    # Every path named is audited, or said here not to be (and why); other files are counted.
     for failure in report.failures:
         print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"budgetqa: note: {skipped}", file=sys.stderr)
     fail_on = arguments.fail_on or config.fail_on or "error"
     _write(
         arguments.output,
@@ -300,6 +325,13 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         if worst is not None and worst.at_least(Severity(fail_on)):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _max_bytes(arguments: argparse.Namespace, config: Config) -> int:
+    from budgetqa.inputs import DEFAULT_MAX_BYTES
+
+    chosen: int = arguments.max_bytes or config.max_bytes or DEFAULT_MAX_BYTES
+    return chosen
 
 
 def _run_rules(arguments: argparse.Namespace) -> int:
@@ -340,8 +372,10 @@ def _run_explain(arguments: argparse.Namespace) -> int:
 
 def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.api import internal_failure
+    from budgetqa.config import load_config
     from budgetqa.examples import example_paths
     from budgetqa.ingest import read
+    from budgetqa.inputs import expand_inputs, reading_limit
     from budgetqa.report.documents import render_csv, render_json, render_text
     from budgetqa.text import escape_json_controls, visible_controls
 
@@ -351,24 +385,31 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("parse: give at least one PATH, or --examples")
 
+    max_bytes = _max_bytes(arguments, load_config())
+    expansion = expand_inputs(paths, max_bytes=max_bytes)
+    for failure in expansion.not_audited:
+        print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+    for skipped in expansion.skipped:
+        print(f"budgetqa: note: {skipped}", file=sys.stderr)
     documents = []
-    failed = 0
+    failed = len(expansion.not_audited)
     internal = False
-    for path in paths:
-        try:
-            documents.append(read(path))
-        except BudgetQAError as error:
-            failed += 1
-            print(f"budgetqa: error: {error}", file=sys.stderr)
-        except Exception as error:  # one input's failure must not stop the others
-            if os.environ.get("BUDGETQA_DEBUG"):
-                raise
-            failed += 1
-            internal = True
-            print(
-                f"budgetqa: error: {internal_failure(str(path), 'reading', error).error}",
-                file=sys.stderr,
-            )
+    with reading_limit(max_bytes):
+        for path in expansion.paths:
+            try:
+                documents.append(read(path))
+            except BudgetQAError as error:
+                failed += 1
+                print(f"budgetqa: error: {error}", file=sys.stderr)
+            except Exception as error:  # one input's failure must not stop the others
+                if os.environ.get("BUDGETQA_DEBUG"):
+                    raise
+                failed += 1
+                internal = True
+                print(
+                    f"budgetqa: error: {internal_failure(str(path), 'reading', error).error}",
+                    file=sys.stderr,
+                )
 
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)

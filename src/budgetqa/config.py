@@ -11,7 +11,7 @@ from budgetqa.errors import ConfigError
 
 __all__ = ["Config", "find_pyproject", "load_config", "split_tokens"]
 
-_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths"}
+_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes"}
 
 
 @attrs.frozen
@@ -24,6 +24,8 @@ class Config:
     severity: dict[str, str] = attrs.field(factory=dict)
     fail_on: str | None = None
     paths: tuple[Path, ...] = ()
+    #: Bytes read from one input at most (``max-bytes``: a number or ``"64M"``); None: the default.
+    max_bytes: int | None = None
     source: Path | None = None
 
 
@@ -78,6 +80,17 @@ def load_config(start: Path | None = None) -> Config:
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in {"error", "warning", "info", "never"}:
         raise ConfigError(f"{where}: [tool.budgetqa] fail-on must be error, warning, info or never")
+    max_bytes = table.get("max-bytes")
+    if max_bytes is not None:
+        from budgetqa.inputs import parse_size  # here: reading a config stays light
+
+        try:
+            max_bytes = parse_size(max_bytes)
+        except ValueError as error:
+            raise ConfigError(
+                f"{where}: [tool.budgetqa] max-bytes must be a size in bytes such as 268435456"
+                f' or "256M" ({error})'
+            ) from None
     base = pyproject.parent
     return Config(
         select=_strings(table.get("select", []), "select", where),
@@ -86,5 +99,6 @@ def load_config(start: Path | None = None) -> Config:
         severity=dict(severity),
         fail_on=fail_on,
         paths=tuple(base / item for item in _strings(table.get("paths", []), "paths", where)),
+        max_bytes=max_bytes,
         source=pyproject,
     )

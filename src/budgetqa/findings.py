@@ -28,6 +28,7 @@ __all__ = [
     "ReadFailure",
     "Report",
     "Severity",
+    "SkippedFiles",
 ]
 
 #: Version of the JSON report schema; bumped on any incompatible change.
@@ -168,12 +169,44 @@ class ReadFailure:
 
 
 @attrs.frozen
+class SkippedFiles:
+    """Files in a folder given as input that are not table files by name, so were not read.
+
+    ``folder`` is the folder as the caller named it; ``files`` counts the files under it (at any
+    depth) whose names do not end in a table suffix, and ``by_suffix`` splits that count by name
+    ending, lower-cased (``""`` for a name without one), so a reader sees at a glance whether,
+    say, ``.pdf`` or ``.xls`` tables were left out.
+    """
+
+    folder: str
+    files: int
+    by_suffix: dict[str, int] = attrs.field(factory=dict)
+
+    def __str__(self) -> str:
+        kinds = ", ".join(
+            f"{count} {suffix or '(no suffix)'}" for suffix, count in self.by_suffix.items()
+        )
+        noun = "file" if self.files == 1 else "files"
+        return f"{self.folder}: {self.files} other {noun} skipped, not table files ({kinds})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folder": self.folder, "files": self.files, "by_suffix": dict(self.by_suffix)}
+
+
+@attrs.frozen
 class Report:
-    """The result of an audit: findings, the documents read, and the inputs that failed."""
+    """The result of an audit: findings, the documents read, and the inputs that failed.
+
+    ``failures`` lists every input that was not audited, with the reason: a file that could not
+    be read, and a path that could not be expanded (no such path, not a regular file, a folder
+    that cannot be listed or holds no table files, a dangling link, a file over the size limit).
+    ``skipped`` counts the files in folders given as input that are not table files by name.
+    """
 
     findings: tuple[Finding, ...]
     documents: tuple[DocumentSummary, ...]
     failures: tuple[ReadFailure, ...] = ()
+    skipped: tuple[SkippedFiles, ...] = ()
     rules: tuple[str, ...] = ()
     tool_version: str = ""
     #: (code, name, rationale) of each rule that ran, for formats that describe rules (SARIF,
@@ -227,6 +260,7 @@ class Report:
             "findings": len(self.findings),
             "documents": len(self.documents),
             "unreadable": len(self.failures),
+            "skipped": sum(skipped.files for skipped in self.skipped),
             "by_severity": {
                 severity.value: severities.get(severity.value, 0) for severity in Severity
             },
@@ -244,6 +278,7 @@ class Report:
             "summary": self.summary(),
             "documents": [document.to_dict() for document in self.documents],
             "unreadable": [failure.to_dict() for failure in self.failures],
+            "skipped": [skipped.to_dict() for skipped in self.skipped],
             "rules": list(self.rules),
             "findings": [finding.to_dict() for finding in self.findings],
         }

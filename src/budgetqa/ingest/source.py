@@ -8,7 +8,8 @@ from pathlib import Path
 import attrs
 import regex
 
-from budgetqa.errors import BinaryInputError, EmptyInputError, EncodingError, InputError
+from budgetqa.errors import BinaryInputError, EmptyInputError, EncodingError
+from budgetqa.inputs import read_capped
 from budgetqa.model import NoteKind, ReadNote, SourceSpan
 from budgetqa.text import split_lines
 
@@ -196,14 +197,15 @@ def _reject_control_characters(text: str, path: str) -> None:
         )
 
 
-def read_source(path: Path) -> SourceText:
-    """Read and decode a text file."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError("is a directory, not a table file", path=str(path)) from None
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", path=str(path)) from None
-    return decode_bytes(data, str(path))
+def read_source(path: Path, *, max_bytes: int | None = None) -> SourceText:
+    """Read and decode a text file of at most ``max_bytes`` bytes.
+
+    The default limit is :func:`budgetqa.inputs.read_limit` (256 MiB unless an audit sets
+    another). Nothing but a regular file is opened: a FIFO or a device is refused by ``stat``
+    first, and at most the limit plus one byte is read (see :func:`budgetqa.inputs.read_capped`).
+
+    Raises:
+        InputError: no such file, a directory, not a regular file, over the limit, unreadable;
+            or the decoding errors of :func:`decode_bytes`.
+    """
+    return decode_bytes(read_capped(path, max_bytes), str(path))

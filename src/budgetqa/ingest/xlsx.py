@@ -32,6 +32,7 @@ import regex
 from budgetqa.errors import BinaryInputError, BudgetQAError, InputError, NotABudgetTableError
 from budgetqa.ingest.formula import MAX_COLUMNS, MAX_ROWS, cell_name, parse_cell_reference
 from budgetqa.ingest.grid import GridRow, read_grid
+from budgetqa.inputs import check_xlsx_size
 from budgetqa.model import Document
 
 __all__ = ["MAX_GRID_CELLS", "read_xlsx"]
@@ -58,6 +59,7 @@ def read_xlsx(path: Path) -> Document:
         InputError: a worksheet is damaged: ``path: sheet 'S': row N: reason``.
         NotABudgetTableError: no worksheet holds a budget-table header.
     """
+    check_xlsx_size(path)  # a regular file within the byte limit, also unpacked (no zip bomb)
     workbook = _open_workbook(path)
     try:
         sheets = [sheet for sheet in workbook.sheets if sheet.worksheet]

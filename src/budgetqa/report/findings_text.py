@@ -41,6 +41,8 @@ def render_text(report: Report) -> str:
         out.append("")
     for failure in report.failures:
         out.append(f"unreadable: {failure.error}")
+    for skipped in report.skipped:
+        out.append(f"skipped: {skipped}")
     summary = report.summary()
     severities = summary["by_severity"]
     out.append(
