@@ -13,6 +13,7 @@ from budgetqa.api import resolve_rules
 from budgetqa.checks.budget import PatternBudget
 from budgetqa.checks.engine import run_rules
 from budgetqa.checks.text_pattern import _candidate_rows, context_free, normalised
+from budgetqa.cli import main
 from budgetqa.ingest import read_bytes
 from budgetqa.model import Document, Level, LineRole, Row, SourceSpan
 from budgetqa.rules import load_rules_text
@@ -207,3 +208,17 @@ def test_a_rule_that_uses_up_its_budget_stops_with_an_error_naming_the_row():
     assert "TX901 did not finish" in finding.message
     # The other rules' findings are kept.
     assert [f.location.line for f in findings if f.code == "PH101"] == [6]
+
+
+def test_the_cli_takes_a_rule_budget_and_reports_the_stopped_rule(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "slow.yaml").write_text(SLOW_RULE, encoding="utf-8")
+    lines = [HEADER, "合计\t5.00\t5.00\t\t\t\t", "某区就业服务中心\t5.00\t5.00\t\t\t\t"]
+    lines.append(f"项目经费\t5.00\t5.00\t\t\t{'a' * 60}\t{INDICATOR}")
+    (tmp_path / "t.txt").write_text("\n".join(lines), encoding="utf-8")
+    arguments = ["audit", "t.txt", "--rules", "slow.yaml", "--select", "TX901"]
+    assert main([*arguments, "--rule-budget", "0.3"]) == 1
+    assert "4  error   TX901  TX901 did not finish" in capsys.readouterr().out
+    (tmp_path / "pyproject.toml").write_text("[tool.budgetqa]\nrule-budget = 0\n", "utf-8")
+    assert main(arguments) == 2
+    assert "rule-budget must be a number of seconds above 0" in capsys.readouterr().err

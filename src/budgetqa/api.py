@@ -114,6 +114,7 @@ def audit(
     engine: str = "native",
     jobs: int = 1,
     max_bytes: int = inputs.DEFAULT_MAX_BYTES,
+    rule_budget: float | None = None,
 ) -> Report:
     """Audit budget tables and return a :class:`~budgetqa.findings.Report`.
 
@@ -141,16 +142,21 @@ def audit(
         raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if jobs < 1:
         raise UsageError(f"jobs must be at least 1, not {jobs}")
+    if rule_budget is not None and not rule_budget > 0:
+        raise UsageError(f"rule_budget must be a number of seconds above 0, not {rule_budget}")
     chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
     items, failures, skipped = _expand(_as_list(sources), max_bytes)
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
     if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
         results: Iterable[_Audited] = _audit_in_workers(
-            [str(item) for item in items], chosen, engine, jobs
+            [str(item) for item in items], chosen, (engine, rule_budget), jobs
         )
     else:
-        results = (_audited(document, chosen, engine) for document in _documents(items, failures))
+        results = (
+            _audited(document, chosen, (engine, rule_budget))
+            for document in _documents(items, failures)
+        )
     with inputs.reading_limit(max_bytes):  # readers here and in forked workers read at most this
         for result in results:
             if isinstance(result, ReadFailure):
@@ -189,9 +195,14 @@ def _expand(
     return list(expansion.items), list(expansion.not_audited), expansion.skipped
 
 
-def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Audited:
+#: How each document is checked: the engine, and each rule's time budget (None: the default).
+_Checking = tuple[str, float | None]
+
+
+def _audited(document: Document, rules: Sequence[RuleSpec], checking: _Checking) -> _Audited:
     from budgetqa.engines import run_with_engine
 
+    engine, rule_budget = checking
     summary = DocumentSummary(
         path=document.path,
         layout=document.layout,
@@ -199,7 +210,7 @@ def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Aud
         stats=document.stats.to_dict(),
     )
     try:
-        return run_with_engine(document, rules, engine), summary
+        return run_with_engine(document, rules, engine, rule_budget=rule_budget), summary
     except BudgetQAError:
         raise  # misuse (an engine that is not installed, say): the caller's to see
     except Exception as error:  # one document's failure must not stop the batch
@@ -208,7 +219,7 @@ def _audited(document: Document, rules: Sequence[RuleSpec], engine: str) -> _Aud
         return internal_failure(document.path, "auditing", error)
 
 
-def _audit_path(path: str, rules: Sequence[RuleSpec], engine: str) -> _Audited:
+def _audit_path(path: str, rules: Sequence[RuleSpec], engine: _Checking) -> _Audited:
     """Read and audit one file (in a worker process): its findings, or why it was unreadable."""
     failures: list[ReadFailure] = []
     for document in _documents([path], failures):
@@ -217,7 +228,7 @@ def _audit_path(path: str, rules: Sequence[RuleSpec], engine: str) -> _Audited:
 
 
 def _audit_in_workers(
-    paths: Sequence[str], rules: Sequence[RuleSpec], engine: str, jobs: int
+    paths: Sequence[str], rules: Sequence[RuleSpec], engine: _Checking, jobs: int
 ) -> Iterator[_Audited]:
     """Audit files in ``jobs`` processes, yielding results in the order of ``paths``."""
     import functools

@@ -130,6 +130,15 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a finding at or above this severity is found (default: error)",
     )
     audit.add_argument("--max-bytes", type=_size, default=None, metavar="N", help=_MAX_BYTES_HELP)
+    audit.add_argument(
+        "--rule-budget",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time each rule's pattern searches may take on one document (default: rule-budget "
+        "in [tool.budgetqa], else 10, plus 1 per million characters); a rule that runs out "
+        "stops on that document with an error finding naming the row",
+    )
     audit.set_defaults(handler=_run_audit)
 
     rules = commands.add_parser(
@@ -167,6 +176,16 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, not {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -300,6 +319,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         engine=arguments.engine,
         jobs=arguments.jobs,
         max_bytes=_max_bytes(arguments, config),
+        rule_budget=arguments.rule_budget or config.rule_budget,
     )
     # Every path named is audited, or said here not to be (and why); other files are counted.
     for failure in report.failures:

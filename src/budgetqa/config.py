@@ -11,7 +11,7 @@ from budgetqa.errors import ConfigError
 
 __all__ = ["Config", "find_pyproject", "load_config", "split_tokens"]
 
-_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes"}
+_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes", "rule-budget"}
 
 
 @attrs.frozen
@@ -26,6 +26,8 @@ class Config:
     paths: tuple[Path, ...] = ()
     #: Bytes read from one input at most (``max-bytes``: a number or ``"64M"``); None: the default.
     max_bytes: int | None = None
+    #: Seconds each rule's pattern searches may take on one document (``rule-budget``).
+    rule_budget: float | None = None
     source: Path | None = None
 
 
@@ -49,6 +51,16 @@ def _strings(value: object, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{where}: [tool.budgetqa] {key} must be a string or a list of strings")
     return tuple(value)
+
+
+def _seconds(value: object, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(
+            f"{where}: [tool.budgetqa] rule-budget must be a number of seconds above 0"
+        )
+    return float(value)
 
 
 def load_config(start: Path | None = None) -> Config:
@@ -100,5 +112,6 @@ def load_config(start: Path | None = None) -> Config:
         fail_on=fail_on,
         paths=tuple(base / item for item in _strings(table.get("paths", []), "paths", where)),
         max_bytes=max_bytes,
+        rule_budget=_seconds(table.get("rule-budget"), where),
         source=pyproject,
     )
