@@ -198,8 +198,10 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         engine=arguments.engine,
         jobs=arguments.jobs,
     )
+    from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
+
     for failure in report.failures:
-        print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+        print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
     fail_on = arguments.fail_on or config.fail_on or "error"
     _write(arguments.output, render_report(report, arguments.format, fail_on=fail_on))
     if report.failures:
@@ -251,7 +253,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.examples import example_paths
     from budgetqa.ingest import read
     from budgetqa.report.documents import render_csv, render_json, render_text
-    from budgetqa.text import escape_json_controls, visible_controls
+    from budgetqa.text import escape_json_controls, visible_controls, visible_line
 
     paths: list[Path] = list(arguments.paths)
     if arguments.examples:
@@ -266,7 +268,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
             documents.append(read(path))
         except BudgetQAError as error:
             failed += 1
-            print(f"budgetqa: error: {error}", file=sys.stderr)
+            print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
 
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)
@@ -293,15 +295,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = arguments.handler(arguments)
     except BudgetQAError as error:
-        print(f"budgetqa: error: {error}", file=sys.stderr)
+        from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
+
+        print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as error:
         if os.environ.get("BUDGETQA_DEBUG"):
             raise
+        from budgetqa.text import visible_line
+
         print(
-            f"budgetqa: internal error: {type(error).__name__}: {error} "
+            f"budgetqa: internal error: {type(error).__name__}: {visible_line(str(error))} "
             "(this is a bug; rerun with BUDGETQA_DEBUG=1 for a traceback and please report it)",
             file=sys.stderr,
         )

@@ -1,4 +1,10 @@
-"""Rendering parsed documents: the output of ``budgetqa parse``."""
+"""Rendering parsed documents: the output of ``budgetqa parse``.
+
+Each format has one place where table text is made safe for its reader: the text summary is
+written through :func:`~budgetqa.text.visible_lines` (one line per row, acting characters and
+line breaks shown as escapes) and JSON through :func:`~budgetqa.text.escape_json_controls` (the
+same values, acting characters spelt ``\\uXXXX``); CSV is data, written as read.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import json
 from collections.abc import Sequence
 
 from budgetqa.model import MONEY_COLUMNS, Document, format_amount
+from budgetqa.text import escape_json_controls, visible_line, visible_lines
 
 __all__ = ["CSV_COLUMNS", "render_csv", "render_json", "render_text"]
 
@@ -30,10 +37,8 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def render_json(documents: Sequence[Document]) -> str:
     """A JSON array with one object per document (see ``docs/parse.md``)."""
-    return (
-        json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
-        + "\n"
-    )
+    text = json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
+    return escape_json_controls(text) + "\n"
 
 
 def render_csv(documents: Sequence[Document]) -> str:
@@ -64,10 +69,10 @@ def render_csv(documents: Sequence[Document]) -> str:
 
 
 def _cell(text: str, width: int) -> str:
-    """Pad or cut ``text`` to ``width`` terminal columns (CJK characters count two)."""
+    """Pad or cut ``text``, shown as one line, to ``width`` terminal columns (CJK count two)."""
     out = ""
     used = 0
-    for char in text:
+    for char in visible_line(text):
         size = 2 if char >= "\u2e80" else 1
         if used + size > width:
             break
@@ -138,4 +143,4 @@ def render_text(documents: Sequence[Document]) -> str:
         for fragment in document.fragments:
             out.append(f"  fragment {fragment.span}: {fragment.reason}: {fragment.text[:60]!r}")
         out.append("")
-    return "\n".join(out)
+    return visible_lines(out)

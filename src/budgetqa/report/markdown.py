@@ -1,7 +1,9 @@
 """The Markdown report: a summary and a table of findings per file.
 
-Every piece of table text is escaped, so a cell holding ``|``, ``*``, ``<script>`` or a link
-cannot change the report's structure.
+Every piece of table text goes through :func:`escape_markdown`, so a cell holding ``|``, ``*``,
+``<script>`` or a link cannot change the report's structure; the
+report is written through :func:`~budgetqa.text.visible_lines`, so a line break in a file name
+or a cell cannot start a row or a heading of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from itertools import groupby
 import regex
 
 from budgetqa.findings import Report
+from budgetqa.text import visible_lines
 
 __all__ = ["escape_markdown", "render_markdown"]
 
@@ -18,8 +21,13 @@ _SPECIAL = regex.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown (and inline HTML) control characters; flatten line breaks."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Backslash-escape Markdown and inline HTML syntax.
+
+    Rendered by any CommonMark or GFM renderer, the text reads as given and adds no markup or
+    column. Line breaks are left to the report's writer, which shows
+    them as ``\\n`` so the text stays in its table row.
+    """
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(report: Report) -> str:
@@ -61,4 +69,4 @@ def render_markdown(report: Report) -> str:
                 escape_markdown(finding.difference or ""),
             ]
             out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return visible_lines(out) + "\n"

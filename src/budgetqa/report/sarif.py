@@ -1,4 +1,8 @@
-"""SARIF 2.1.0: findings as results with physical locations, for code-scanning views."""
+"""SARIF 2.1.0: findings as results with physical locations, for code-scanning views.
+
+The log is written with acting characters as ``\\uXXXX``
+(:func:`~budgetqa.text.escape_json_controls`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from budgetqa.findings import Report, Severity
 from budgetqa.report.paths import workspace_path
+from budgetqa.text import escape_json_controls
 
 __all__ = ["render_sarif"]
 
@@ -93,4 +98,4 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return escape_json_controls(json.dumps(log, ensure_ascii=False, indent=2)) + "\n"
