@@ -321,11 +321,13 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         max_bytes=_max_bytes(arguments, config),
         rule_budget=arguments.rule_budget or config.rule_budget,
     )
+    from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
+
     # Every path named is audited, or said here not to be (and why); other files are counted.
     for failure in report.failures:
-        print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+        print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
     for skipped in report.skipped:
-        print(f"budgetqa: note: {skipped}", file=sys.stderr)
+        print(f"budgetqa: note: {visible_line(str(skipped))}", file=sys.stderr)
     fail_on = arguments.fail_on or config.fail_on or "error"
     _write(
         arguments.output,
@@ -397,7 +399,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.ingest import read
     from budgetqa.inputs import expand_inputs, reading_limit
     from budgetqa.report.documents import render_csv, render_json, render_text
-    from budgetqa.text import escape_json_controls, visible_controls
+    from budgetqa.text import escape_json_controls, visible_controls, visible_line
 
     paths: list[Path] = list(arguments.paths)
     if arguments.examples:
@@ -408,9 +410,9 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     max_bytes = _max_bytes(arguments, load_config())
     expansion = expand_inputs(paths, max_bytes=max_bytes)
     for failure in expansion.not_audited:
-        print(f"budgetqa: error: {failure.error}", file=sys.stderr)
+        print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
     for skipped in expansion.skipped:
-        print(f"budgetqa: note: {skipped}", file=sys.stderr)
+        print(f"budgetqa: note: {visible_line(str(skipped))}", file=sys.stderr)
     documents = []
     failed = len(expansion.not_audited)
     internal = False
@@ -420,16 +422,14 @@ def _run_parse(arguments: argparse.Namespace) -> int:
                 documents.append(read(path))
             except BudgetQAError as error:
                 failed += 1
-                print(f"budgetqa: error: {error}", file=sys.stderr)
+                print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
             except Exception as error:  # one input's failure must not stop the others
                 if os.environ.get("BUDGETQA_DEBUG"):
                     raise
                 failed += 1
                 internal = True
-                print(
-                    f"budgetqa: error: {internal_failure(str(path), 'reading', error).error}",
-                    file=sys.stderr,
-                )
+                failure = internal_failure(str(path), "reading", error)
+                print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
 
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)
@@ -450,15 +450,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = arguments.handler(arguments)
     except BudgetQAError as error:
-        print(f"budgetqa: error: {error}", file=sys.stderr)
+        from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
+
+        print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except Exception as error:
         if os.environ.get("BUDGETQA_DEBUG"):
             raise
+        from budgetqa.text import visible_line
+
         print(
-            f"budgetqa: internal error: {type(error).__name__}: {error} "
+            f"budgetqa: internal error: {type(error).__name__}: {visible_line(str(error))} "
             "(this is a bug; rerun with BUDGETQA_DEBUG=1 for a traceback and please report it)",
             file=sys.stderr,
         )

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budgetqa.findings import Finding, Report, Severity
+from budgetqa.text import visible_lines
 
 __all__ = ["assert_no_findings", "format_findings"]
 
 
 def format_findings(findings: Sequence[Finding]) -> str:
-    """One block per finding: ``path:line: CODE severity message`` and its figures."""
+    """One block per finding: ``path:line: CODE severity message`` and its figures.
+
+    Each finding starts a line of its own and nothing else does: line breaks and acting
+    characters in paths and table text are shown as escapes (``\\n``, ``\\x1b``).
+    """
     lines: list[str] = []
     for finding in findings:
         lines.append(
@@ -23,7 +28,7 @@ def format_findings(findings: Sequence[Finding]) -> str:
             lines.append("    | " + finding.source[0].replace("\t", " | ").strip()[:100])
         if finding.explanation:
             lines.append("    = " + finding.explanation)
-    return "\n".join(lines)
+    return visible_lines(lines)
 
 
 def assert_no_findings(report: Report, severity: Severity | str = Severity.ERROR) -> None:

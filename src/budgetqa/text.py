@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
 import attrs
@@ -176,30 +176,85 @@ class JoinedText:
         return self.line_at(start), self.line_at(max(start, end - 1))
 
 
-# Characters that act rather than show: C0 and C1 controls other than tab and line feed, DEL,
-# and the bidirectional marks, overrides and isolates that reorder displayed text.
-_ACTING = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Of those, the ones json.dumps leaves raw (it escapes the C0 controls itself).
-_RAW_IN_JSON = regex.compile(r"[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters that act rather than show, or that some output cannot hold:
+# - C0 controls other than tab and line feed, DEL, and the C1 controls (NEL, U+0085, included):
+#   terminal escapes, carriage returns, and what XML 1.0 forbids;
+# - every Bidi_Control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069): they reorder
+#   what a reviewer reads;
+# - the line and paragraph separators U+2028 and U+2029, which editors and JavaScript take for
+#   line breaks;
+# - lone surrogates (a DataFrame cell, a file name decoded with surrogateescape), which no UTF-8
+#   output can be written with and XML forbids;
+# - the noncharacters (U+FDD0-U+FDEF, U+FFFE and U+FFFF of every plane): XML forbids U+FFFE and
+#   U+FFFF, and none of them is text.
+_ACTING_CLASS = (
+    r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\u2028\u2029"
+    r"\ud800-\udfff"
+    r"\p{Noncharacter_Code_Point}"
+)
+_ACTING = regex.compile(f"[{_ACTING_CLASS}]")
+# The same, and line feeds: what may not appear inside one line of a line-oriented output.
+_ACTING_OR_BREAK = regex.compile(f"[\\n{_ACTING_CLASS}]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 
 
 def _escape(match: regex.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _escape_json(match: regex.Match[str]) -> str:
     code = ord(match.group(0))
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    # JSON spells a character beyond the BMP as its UTF-16 surrogate pair.
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def visible_controls(text: str) -> str:
-    """``text`` with every acting character shown as an escape (``\\x1b``, ``\\u202e``).
+    """``text`` with every acting character shown as an escape (``\\x1b``, ``\\r``, ``\\u202e``).
 
     Reports quote table cells; a terminal escape, a carriage return or a bidi override in a cell
-    must show up as what it is, not clear a reviewer's screen or reorder what they read.
+    must show up as what it is, not clear a reviewer's screen or reorder what they read. Tabs
+    and line feeds are kept; the result is always encodable as UTF-8 and holds only characters
+    XML 1.0 allows. Applying it twice changes nothing more.
     """
     return _ACTING.sub(_escape, text)
 
 
-def escape_json_controls(text: str) -> str:
-    """JSON text with the acting characters json.dumps leaves raw written as ``\\uXXXX``.
+def visible_line(text: str) -> str:
+    """:func:`visible_controls`, and line feeds shown as ``\\n``: the text stays on one line.
 
-    The JSON value is unchanged; only its spelling is.
+    For a field quoted inside one line of a line-oriented output (the text report, Markdown,
+    GitHub annotations, an error line on standard error): a line break in a file name or a cell
+    cannot start a line of its own, so it cannot pass for another finding or another error.
     """
-    return _RAW_IN_JSON.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+    return _ACTING_OR_BREAK.sub(_escape, text)
+
+
+def visible_lines(lines: Iterable[str]) -> str:
+    """Join ``lines`` with line feeds, each made one visible line by :func:`visible_line`.
+
+    The one way a line-oriented renderer writes its output: every item of ``lines`` is exactly
+    one line of the result, whatever text was interpolated into it.
+    """
+    return "\n".join(visible_line(line) for line in lines)
+
+
+def escape_json_controls(text: str) -> str:
+    """JSON text with every acting character written as a ``\\uXXXX`` escape.
+
+    ``json.dumps(..., ensure_ascii=False)`` leaves DEL, the C1 controls, bidi controls, line
+    separators, noncharacters and lone surrogates raw; here they are escaped (beyond the BMP as
+    a surrogate pair). The JSON value is unchanged, only its spelling, and the text can always be
+    written as UTF-8. Applied to JSON text only: a raw acting character there is inside a string.
+    """
+    return _ACTING.sub(_escape_json, text)

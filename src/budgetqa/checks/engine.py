@@ -29,7 +29,9 @@ class _Fields(dict[str, object]):
 
 def finding_id(code: str, path: str, key: str) -> str:
     """A stable id: the same rule at the same place in the same file gets the same id."""
-    digest = hashlib.sha1(f"{path}\0{code}\0{key}".encode(), usedforsecurity=False).hexdigest()
+    # surrogatepass: a file name decoded with surrogateescape (not UTF-8 on disk) still has an id.
+    text = f"{path}\0{code}\0{key}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha1(text, usedforsecurity=False).hexdigest()
     return f"{code}-{digest[:10]}"
 
 

@@ -1,5 +1,11 @@
 """Renderers: documents (``budgetqa parse``) and audit reports (text, JSON, Markdown, HTML,
-JUnit, SARIF, GitHub annotations)."""
+JUnit, SARIF, GitHub annotations).
+
+Every renderer returns output that is safe to show and to write as UTF-8: table text and file
+names are quoted through one escaping mechanism per format (see each module), so they cannot add
+a line, an element, a column, a link or a command, and no character that acts on a terminal, a
+browser or an XML parser is written raw.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,6 @@ from budgetqa.report.html import render_html
 from budgetqa.report.junit import render_junit
 from budgetqa.report.markdown import render_markdown
 from budgetqa.report.sarif import render_sarif
-from budgetqa.text import escape_json_controls, visible_controls
 
 __all__ = ["REPORT_FORMATS", "render_report"]
 
@@ -30,13 +35,6 @@ REPORT_FORMATS: dict[str, Callable[[Report], str]] = {
 
 def render_report(report: Report, format: str, *, fail_on: str = "error") -> str:
     """Render ``report`` in one of :data:`REPORT_FORMATS` (``fail_on`` matters to JUnit)."""
-    output = (
-        render_junit(report, fail_on=fail_on)
-        if format == "junit"
-        else REPORT_FORMATS[format](report)
-    )
-    # Table text is quoted in every format: characters that would act on a terminal, a browser
-    # or an XML parser (escapes, controls, bidi overrides) are written so that they show.
-    if format in {"json", "sarif"}:
-        return escape_json_controls(output)
-    return visible_controls(output)
+    if format == "junit":
+        return render_junit(report, fail_on=fail_on)
+    return REPORT_FORMATS[format](report)

@@ -1,4 +1,11 @@
-"""Rendering parsed documents: the output of ``budgetqa parse``."""
+"""Rendering parsed documents: the output of ``budgetqa parse``.
+
+Each format has one place where table text is made safe for its reader: the text summary is
+written through :func:`~budgetqa.text.visible_lines` (one line per row, acting characters and
+line breaks shown as escapes), JSON through :func:`~budgetqa.text.escape_json_controls` (the
+same values, acting characters spelt ``\\uXXXX``), and every CSV cell through :func:`_csv_cell`
+(text a spreadsheet would run as a formula is prefixed with ``'``; amounts are never touched).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,12 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from decimal import Decimal
+
+import regex
 
 from budgetqa.model import MONEY_COLUMNS, Document, format_amount
+from budgetqa.text import escape_json_controls, visible_line, visible_lines
 
 __all__ = ["CSV_COLUMNS", "render_csv", "render_json", "render_text"]
 
@@ -30,44 +41,73 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 def render_json(documents: Sequence[Document]) -> str:
     """A JSON array with one object per document (see ``docs/parse.md``)."""
-    return (
-        json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
-        + "\n"
-    )
+    text = json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
+    return escape_json_controls(text) + "\n"
+
+
+# What Excel and LibreOffice take for the start of a formula (OWASP's CSV injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+
+def _csv_cell(value: str | int | Decimal | None) -> str:
+    """One CSV cell: numbers as numbers, text as read but never a formula.
+
+    Text starting like a formula gets a leading ``'`` (the spreadsheet convention for "this is
+    text"), so ``=1+1`` or ``-SUM(A1)`` in a name shows as written instead of running. Amounts
+    and counts are numbers, written as such: ``-12.00`` stays ``-12.00``. A lone surrogate (a
+    file name decoded with surrogateescape) cannot be written as UTF-8 and is spelt ``\\udcff``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format_amount(value) or ""
+    if isinstance(value, int):
+        return str(value)
+    text = _SURROGATE.sub(lambda match: f"\\u{ord(match.group(0)):04x}", value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_record(cells: Sequence[str]) -> str:
+    """One CSV record ending in a line feed, every field holding a CR or an LF quoted.
+
+    csv.writer quotes a field holding a character of its line terminator: with ``"\\n"`` it
+    would leave a lone CR unquoted, and a reader would end the record there.
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
 
 
 def render_csv(documents: Sequence[Document]) -> str:
-    """CSV with one line per table row of every document."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    """CSV with one record per table row of every document (cells as :func:`_csv_cell` writes)."""
+    records = [_csv_record(CSV_COLUMNS)]
     for document in documents:
         for row in document.rows:
             inference = row.column_inference
-            writer.writerow(
-                [
-                    document.path,
-                    row.index,
-                    row.level.value,
-                    row.name,
-                    row.parent or "",
-                    row.span.line,
-                    row.span.end_line,
-                    *(format_amount(row.amount(column)) or "" for column in MONEY_COLUMNS),
-                    "" if inference is None else inference.method,
-                    row.goal,
-                    len(row.indicators),
-                    row.indicator_text,
-                ]
-            )
-    return buffer.getvalue()
+            cells: list[str | int | Decimal | None] = [
+                document.path,
+                row.index,
+                row.level.value,
+                row.name,
+                row.parent or "",
+                row.span.line,
+                row.span.end_line,
+                *(row.amount(column) for column in MONEY_COLUMNS),
+                "" if inference is None else inference.method,
+                row.goal,
+                len(row.indicators),
+                row.indicator_text,
+            ]
+            records.append(_csv_record([_csv_cell(cell) for cell in cells]))
+    return "".join(records)
 
 
 def _cell(text: str, width: int) -> str:
-    """Pad or cut ``text`` to ``width`` terminal columns (CJK characters count two)."""
+    """Pad or cut ``text``, shown as one line, to ``width`` terminal columns (CJK count two)."""
     out = ""
     used = 0
-    for char in text:
+    for char in visible_line(text):
         size = 2 if char >= "\u2e80" else 1
         if used + size > width:
             break
@@ -138,4 +178,4 @@ def render_text(documents: Sequence[Document]) -> str:
         for fragment in document.fragments:
             out.append(f"  fragment {fragment.span}: {fragment.reason}: {fragment.text[:60]!r}")
         out.append("")
-    return "\n".join(out)
+    return visible_lines(out)

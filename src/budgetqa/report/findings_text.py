@@ -1,10 +1,15 @@
-"""The terminal report: findings grouped by file, each with the source line quoted."""
+"""The terminal report: findings grouped by file, each with the source line quoted.
+
+Written through :func:`~budgetqa.text.visible_lines`: each line built here is one line of the
+report, so a line break or a terminal escape in a file name or a cell shows as an escape.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
 
 from budgetqa.findings import Finding, Report
+from budgetqa.text import visible_lines
 
 __all__ = ["render_text"]
 
@@ -58,4 +63,4 @@ def render_text(report: Report) -> str:
     ]
     if clean:
         out.append(f"no findings in: {', '.join(clean)}")
-    return "\n".join(out) + "\n"
+    return visible_lines(out) + "\n"

@@ -1,9 +1,16 @@
-"""GitHub Actions workflow commands: one annotation per finding, on the table's lines."""
+"""GitHub Actions workflow commands: one annotation per finding, on the table's lines.
+
+Messages and properties are escaped as the runner expects (:func:`escape_data`,
+:func:`escape_property`); the output is written through :func:`~budgetqa.text.visible_lines`,
+so whatever a cell or a file name holds, one finding is one command line and no acting
+character reaches the log.
+"""
 
 from __future__ import annotations
 
 from budgetqa.findings import Report, Severity
 from budgetqa.report.paths import workspace_path
+from budgetqa.text import visible_lines
 
 __all__ = ["escape_data", "escape_property", "render_github"]
 
@@ -37,4 +44,4 @@ def render_github(report: Report) -> str:
     for failure in report.failures:
         where = escape_property(workspace_path(failure.path))
         lines.append(f"::error file={where},title=unreadable::{escape_data(failure.error)}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return visible_lines(lines) + ("\n" if lines else "")

@@ -1,7 +1,8 @@
 """A self-contained HTML report a reviewer can open: summary, filters, source lines.
 
-All text from the tables is escaped with :func:`html.escape`; the page loads nothing from the
-network and its only script is the inline filter below.
+All text from the tables goes through :func:`_e`: acting characters and line breaks shown as
+escapes (:func:`~budgetqa.text.visible_line`), then :func:`html.escape`. The page loads nothing
+from the network and its only script is the inline filter below.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import html
 from itertools import groupby
 
 from budgetqa.findings import Category, Report, Severity
+from budgetqa.text import visible_line
 
 __all__ = ["render_html"]
 
@@ -41,7 +43,8 @@ document.querySelectorAll('.filters input').forEach(function(box){
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """The one way text enters the page: shown as one line, then HTML-escaped."""
+    return html.escape(visible_line(str(text)), quote=True)
 
 
 # Nothing may load from anywhere; only the inline style and filter script run.

@@ -1,4 +1,9 @@
-"""JUnit XML: one test case per document and rule, for any CI's test-report view."""
+"""JUnit XML: one test case per document and rule, for any CI's test-report view.
+
+The tree is built from the findings as they are and made inert in one place before it is
+written (:func:`_inert`): the result is well-formed XML 1.0 whatever the tables and file names
+hold.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,23 @@ from collections import defaultdict
 
 from budgetqa.findings import Finding, Report, Severity
 from budgetqa.testing import format_findings
+from budgetqa.text import visible_controls, visible_line
 
 __all__ = ["render_junit"]
+
+
+def _inert(root: ET.Element) -> None:
+    """Show acting characters as escapes in every attribute and text of the tree.
+
+    That leaves only characters XML 1.0 allows (no C0 control but tab and line feed, no lone
+    surrogate, no U+FFFE or U+FFFF), and keeps attributes (names, paths, messages) on one line:
+    a CI view shows a test's name and message as a single line.
+    """
+    for element in root.iter():
+        for key, value in list(element.attrib.items()):
+            element.set(key, visible_line(value))
+        if element.text:
+            element.text = visible_controls(element.text)
 
 
 def render_junit(report: Report, *, fail_on: str = "error") -> str:
@@ -63,5 +83,6 @@ def render_junit(report: Report, *, fail_on: str = "error") -> str:
     root.set("tests", str(total_tests + len(report.failures)))
     root.set("failures", str(total_failures))
     root.set("errors", str(len(report.failures)))
+    _inert(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

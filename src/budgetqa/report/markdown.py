@@ -1,7 +1,9 @@
 """The Markdown report: a summary and a table of findings per file.
 
-Every piece of table text is escaped, so a cell holding ``|``, ``*``, ``<script>`` or a link
-cannot change the report's structure.
+Every piece of table text goes through :func:`escape_markdown`, so a cell holding ``|``, ``*``,
+``<script>``, a link or a bare URL cannot change the report's structure or become a link; the
+report is written through :func:`~budgetqa.text.visible_lines`, so a line break in a file name
+or a cell cannot start a row or a heading of its own.
 """
 
 from __future__ import annotations
@@ -11,15 +13,25 @@ from itertools import groupby
 import regex
 
 from budgetqa.findings import Report
+from budgetqa.text import visible_lines
 
 __all__ = ["escape_markdown", "render_markdown"]
 
-_SPECIAL = regex.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# Markdown syntax and inline HTML, and what autolinking keys on: ``:`` after a scheme
+# (``https:``, ``mailto:``), ``.`` in ``www.`` and domain names, ``@`` in an address and ``//``
+# before a host. GFM and markdown-it both end a run of text at a backslash escape, so no
+# autolinker sees the URL or address whole.
+_SPECIAL = regex.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:@/])")
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown (and inline HTML) control characters; flatten line breaks."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Backslash-escape Markdown and inline HTML syntax and what autolinks a URL or address.
+
+    Rendered by any CommonMark or GFM renderer (linkify included), the text reads as given and
+    adds no markup, column or link. Line breaks are left to the report's writer, which shows
+    them as ``\\n`` so the text stays in its table row.
+    """
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(report: Report) -> str:
@@ -61,4 +73,4 @@ def render_markdown(report: Report) -> str:
                 escape_markdown(finding.difference or ""),
             ]
             out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return visible_lines(out) + "\n"

@@ -1,23 +1,51 @@
-"""SARIF 2.1.0: findings as results with physical locations, for code-scanning views."""
+"""SARIF 2.1.0: findings as results with physical locations, for code-scanning views.
+
+Artifact locations are RFC 3986 URI references (:func:`artifact_uri`); the log is written with
+acting characters as ``\\uXXXX`` (:func:`~budgetqa.text.escape_json_controls`).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from budgetqa.findings import Report, Severity
 from budgetqa.report.paths import workspace_path
+from budgetqa.text import escape_json_controls
 
-__all__ = ["render_sarif"]
+__all__ = ["artifact_uri", "render_sarif"]
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
-def _uri(path: str) -> str:
-    relative = workspace_path(path)
-    return Path(relative).as_uri() if Path(relative).is_absolute() else relative
+def _octets(path: str) -> bytes:
+    """The bytes a path names: a name decoded with surrogateescape gets its own bytes back."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file system decoding made
+        return path.encode("utf-8", "surrogatepass")
+
+
+def artifact_uri(path: str) -> str:
+    """``path`` as a SARIF artifact URI: relative to the working directory when inside it.
+
+    A relative path becomes a relative URI reference, an absolute one a ``file://`` URI; every
+    octet outside RFC 3986's unreserved set but ``/`` is percent-encoded (UTF-8), so a space,
+    ``#``, ``%``, ``?``, ``:``, a line break or a Chinese name is a valid URI that
+    :func:`urllib.parse.unquote` turns back into the path.
+    """
+    posix = workspace_path(path)
+    if not Path(posix).is_absolute():
+        return _quote(posix)
+    drive = Path(posix).drive  # "C:" on Windows, kept as written in a file URI
+    return "file://" + ("/" + drive if drive else "") + _quote(posix[len(drive) :])
+
+
+def _quote(path: str) -> str:
+    return quote_from_bytes(_octets(path), safe="/")
 
 
 def render_sarif(report: Report) -> str:
@@ -40,7 +68,9 @@ def render_sarif(report: Report) -> str:
                 "startLine": finding.location.line,
                 "endLine": finding.location.end_line or finding.location.line,
             }
-        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(finding.location.path)}}
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": artifact_uri(finding.location.path)}
+        }
         if region:
             if finding.source:
                 region["snippet"] = {"text": "\n".join(finding.source)}
@@ -70,7 +100,7 @@ def render_sarif(report: Report) -> str:
                 "level": "error",
                 "message": {"text": failure.error},
                 "locations": [
-                    {"physicalLocation": {"artifactLocation": {"uri": _uri(failure.path)}}}
+                    {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(failure.path)}}}
                 ],
             }
             for failure in report.failures
@@ -93,4 +123,4 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    return escape_json_controls(json.dumps(log, ensure_ascii=False, indent=2)) + "\n"
