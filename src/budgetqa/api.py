@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from budgetqa import inputs
 from budgetqa.errors import BudgetQAError, InputError, UsageError
@@ -21,6 +22,12 @@ from budgetqa.findings import (
 from budgetqa.ingest import is_dataframe, read
 from budgetqa.model import Document
 from budgetqa.rules import RuleSpec, load_builtin_rules, load_rule_files, select_rules
+
+if TYPE_CHECKING:
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext, SpawnContext
+    from multiprocessing.process import BaseProcess
 
 __all__ = ["audit", "resolve_rules"]
 
@@ -229,17 +236,269 @@ def _audit_path(path: str, rules: Sequence[RuleSpec], engine: _Checking) -> _Aud
 
 def _audit_in_workers(
     paths: Sequence[str], rules: Sequence[RuleSpec], engine: _Checking, jobs: int
-) -> Iterator[_Audited]:
-    """Audit files in ``jobs`` processes, yielding results in the order of ``paths``."""
-    import functools
+) -> list[_Audited]:
+    """Audit files in ``jobs`` processes; the results in the order of ``paths``.
+
+    The workers do not outlive this call: when it returns they have exited, and when anything
+    interrupts it (``KeyboardInterrupt``, an exception a signal handler raises) they are killed
+    at once instead of finishing their files. They do not outlive the process either, however
+    it ends (see :func:`_die_with_parent`). An exception a worker raises is raised here (the
+    first in the order of ``paths``, as with ``jobs=1``); a worker that dies raises
+    ``BrokenProcessPool`` naming the file it was auditing.
+    """
     import multiprocessing
+    import os
     import sys
-    from concurrent.futures import ProcessPoolExecutor
 
     # Forked workers start at once and never re-run the caller's __main__ (a script without a
     # __name__ guard, code piped to python, a notebook): where fork is sound (Linux), use it.
     # Elsewhere workers are spawned, and a script must call audit() under a __name__ guard.
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
-        yield from pool.map(functools.partial(_audit_path, rules=rules, engine=engine), paths)
+    if sys.platform.startswith("linux"):
+        context: ForkContext | SpawnContext = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("spawn")
+    # A pool of our own, a pipe per worker and no threads, because neither pool in the
+    # standard library stops cleanly: multiprocessing.Pool waits forever for the file of a
+    # worker that died (the kernel's out-of-memory killer, a crash in a C extension), and
+    # ProcessPoolExecutor has no way to kill its workers before Python 3.14, while its
+    # manager and feeder threads, cut short by Ctrl-C, race the interpreter's exit (an
+    # "Exception ignored ... Bad file descriptor" traceback). Here every wait is in this
+    # thread, on the workers' pipes and process sentinels, and stopping is killing. Results
+    # are collected, not yielded (audit() keeps each one anyway), so every interruption lands
+    # in this call and stops the workers now, not whenever the caller closes a half-read
+    # generator (a REPL keeping the traceback would keep the workers busy indefinitely).
+    workers: dict[Connection[Any, Any], BaseProcess] = {}  # by the parent's end of its pipe
+    done = False
+    try:
+        for _ in range(min(jobs, len(paths))):
+            pipe, workers_end = context.Pipe()
+            worker = context.Process(
+                target=_serve,
+                args=(workers_end, rules, engine, os.getpid()),
+                name="budgetqa-worker",
+            )
+            with _interruptions_held():
+                worker.start()
+                workers[pipe] = worker
+            workers_end.close()
+        results = _share_out(paths, workers)
+        done = True
+    finally:
+        _stop_workers(workers, gracefully=done)
+    return results
+
+
+def _share_out(
+    paths: Sequence[str], workers: Mapping[Connection[Any, Any], BaseProcess]
+) -> list[_Audited]:
+    """Give each free worker (by its pipe) the next path; the results in the order of ``paths``."""
+    from multiprocessing.connection import wait
+
+    todo = iter(enumerate(paths))
+    results: dict[int, _Audited] = {}
+    raised: dict[int, BaseException] = {}
+    busy: dict[Connection[Any, Any], int] = {}
+
+    def give_next(pipe: Connection[Any, Any]) -> None:
+        if raised:  # the audit fails: start no more files
+            return
+        for position, path in todo:
+            try:
+                pipe.send(path)
+            except OSError:  # the worker died after its last answer
+                raise _broken(path, workers[pipe]) from None
+            busy[pipe] = position
+            return
+
+    for pipe in workers:
+        give_next(pipe)
+    # After an exception, wait only for the files before it: one of them may raise first.
+    while busy and not (raised and min(busy.values()) > min(raised)):
+        ready = set(wait([*busy, *(workers[pipe].sentinel for pipe in busy)]))
+        for pipe, position in list(busy.items()):
+            if pipe in ready:  # an answer, or the end of the pipe if the worker died
+                try:
+                    outcome, value, worker_traceback = pipe.recv()
+                except EOFError:
+                    raise _broken(paths[position], workers[pipe]) from None
+                del busy[pipe]
+                if outcome == "raised":
+                    value.__cause__ = _WorkerTraceback(worker_traceback)
+                    raised[position] = value
+                else:
+                    results[position] = value
+                give_next(pipe)
+            elif workers[pipe].sentinel in ready:
+                raise _broken(paths[position], workers[pipe])
+    if raised:
+        raise raised[min(raised)]
+    return [results[position] for position in range(len(paths))]
+
+
+def _broken(path: str, worker: BaseProcess) -> BrokenProcessPool:
+    """The error for a worker that died while auditing ``path``, saying how it ended."""
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
+
+    worker.join(_REAP_SECONDS)
+    code = worker.exitcode
+    if code is not None and code < 0:
+        how = f"was killed ({signal.Signals(-code).name})"
+    else:
+        how = f"ended unexpectedly (exit code {code})"
+    return BrokenProcessPool(f"{path}: the worker process auditing this file {how}")
+
+
+def _stop_workers(workers: Mapping[Connection[Any, Any], BaseProcess], *, gracefully: bool) -> None:
+    """Gracefully: tell idle workers to exit. Otherwise: kill them, whatever they are doing.
+
+    Either way reap them, within a bound. SIGKILL: a worker holds nothing to clean up, and one
+    forked a moment ago may not have reset the signal handlers it inherited yet.
+    """
+    for pipe, worker in workers.items():
+        if gracefully:
+            with contextlib.suppress(OSError):  # it has gone already
+                pipe.send(None)
+        else:
+            worker.kill()
+    for pipe, worker in workers.items():
+        worker.join(_REAP_SECONDS)
+        if worker.exitcode is None:
+            worker.kill()
+            worker.join(_REAP_SECONDS)
+        pipe.close()
+
+
+def _serve(
+    pipe: Connection[Any, Any], rules: Sequence[RuleSpec], engine: _Checking, parent_pid: int
+) -> None:
+    """A worker process: audit each path it is sent and send back the outcome, until ``None``.
+
+    The outcome is ``("audited", result, None)`` or ``("raised", exception, its traceback)``;
+    the traceback goes as text because an exception's traceback and cause are not pickled.
+    """
+    import pickle
+    import traceback
+
+    _die_with_parent(parent_pid)
+    while True:
+        try:
+            path = pipe.recv()
+        except (EOFError, OSError):  # the parent has gone (spawned workers see this)
+            return
+        if path is None:
+            return
+        try:
+            outcome: tuple[str, object, str | None] = (
+                "audited",
+                _audit_path(path, rules, engine),
+                None,
+            )
+        except Exception as error:
+            text = "".join(traceback.format_exception(error))
+            try:
+                pickle.loads(pickle.dumps(error))
+            except Exception:  # an exception that cannot cross to the parent as it is
+                error = RuntimeError(f"{type(error).__name__}: {error}")
+            outcome = ("raised", error, text)
+        pipe.send(outcome)
+
+
+class _WorkerTraceback(Exception):
+    """The traceback, as text, of an exception raised in a worker process: its cause."""
+
+
+#: How long :func:`_audit_in_workers` waits for a killed worker to be gone (a bound, not a
+#: pause: a killed process is normally reaped at once).
+_REAP_SECONDS = 5.0
+
+#: How often a worker without PR_SET_PDEATHSIG checks that its parent is still alive.
+_PARENT_POLL_SECONDS = 0.5
+
+
+@contextlib.contextmanager
+def _interruptions_held() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM in this thread while a worker is started and registered.
+
+    Delivered in the middle of a fork, the exception a handler raises (``KeyboardInterrupt``)
+    is swallowed in the parent if it lands in a fork hook ("Exception ignored in ...", and the
+    audit goes on), and in the child it ends the worker with a traceback before the worker has
+    set its own handling. Held back, the signal reaches the parent just after the worker is
+    registered, where it stops the workers, and the worker (which inherits the held mask)
+    discards it once it ignores SIGINT. The caller's handlers are not touched, and its mask is
+    restored as it was. Where signals cannot be held (Windows), nothing is held.
+    """
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """A worker's first step: it ends when its parent process ends, however that ends.
+
+    A forked worker inherits its parent's ends of the task pipes, so it never sees its own pipe
+    close: without this, a parent killed by SIGTERM or SIGKILL leaves its workers waiting for
+    work forever. Interrupting is the parent's business: the worker ignores SIGINT (a Ctrl-C
+    reaches the whole process group; the parent stops its workers) and takes SIGTERM's default
+    action whatever handler it inherited; then it lets through the signals held back while it
+    was forked.
+    """
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    if not _set_parent_death_signal():
+        import threading
+
+        threading.Thread(
+            target=_exit_when_orphaned,
+            args=(parent_pid,),
+            name="budgetqa-parent-watch",
+            daemon=True,
+        ).start()
+    # The parent may have died before the death signal was set: then it will never come.
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies; False where that is not possible.
+
+    Linux sends the signal when the *thread* that forked this process ends. The workers are
+    forked by the thread that calls :func:`_audit_in_workers`, which does not return before
+    they are done, so the signal comes only when the process dies.
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1  # from <linux/prctl.h>
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        done: int = libc.prctl(pr_set_pdeathsig, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no C library to load, or no prctl in it
+        return False
+    return done == 0
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Where there is no parent-death signal: poll the parent, exit once it is gone."""
+    import os
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)

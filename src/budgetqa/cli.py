@@ -3,7 +3,8 @@
 Exit codes: 0 success (for ``audit``: nothing found at or above ``--fail-on``); 1 ``audit``
 found something at or above ``--fail-on``; 2 bad usage, an invalid rule file, or input that
 could not be read (each bad file gets one line on stderr naming it, and the other files are
-still processed); 3 an internal error (set ``BUDGETQA_DEBUG=1`` for the traceback).
+still processed); 3 an internal error (set ``BUDGETQA_DEBUG=1`` for the traceback); 130
+interrupted (Ctrl-C); 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from budgetqa import __version__
 from budgetqa.config import Config, split_tokens
@@ -27,6 +31,8 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as a shell reports a Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports SIGTERM
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -443,31 +449,78 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     return EXIT_USAGE if failed else EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (the console script exits with it)."""
-    parser = _parser()
-    arguments = parser.parse_args(argv)
+@contextlib.contextmanager
+def _sigterm_ends_the_run() -> Iterator[None]:
+    """While the CLI runs, SIGTERM kills its worker processes, says so and exits 143.
+
+    It ends the run from the signal handler rather than by raising an exception through it:
+    an exception raised at an arbitrary point can be swallowed ("Exception ignored in ...",
+    e.g. when it lands in a fork hook), and the run would go on. Only where SIGTERM has its
+    default action and this is the main thread (the only one that may set handlers): a caller
+    that runs :func:`main` with its own handler, or with SIGTERM ignored, keeps it. The
+    previous action is restored on the way out.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    owner = os.getpid()
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() == owner:
+            # The CLI runs no processes but budgetqa's workers, so its children are those;
+            # any forked too late to be listed here die with this process (parent-death
+            # signal). Plain os calls only: the main thread may be anywhere, even in print().
+            multiprocessing = sys.modules.get("multiprocessing")
+            for worker in multiprocessing.active_children() if multiprocessing else []:
+                worker.kill()
+            with contextlib.suppress(OSError, ValueError):  # no stderr to write to
+                os.write(sys.stderr.fileno(), b"budgetqa: terminated (SIGTERM)\n")
+        # In a worker forked a moment ago, before it reset the handlers it inherited, this
+        # ends it quietly, as SIGTERM ends a process.
+        os._exit(EXIT_TERMINATED)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        code: int = arguments.handler(arguments)
-    except BudgetQAError as error:
-        from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-        print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:
-        if os.environ.get("BUDGETQA_DEBUG"):
-            raise
-        from budgetqa.text import visible_line
 
-        print(
-            f"budgetqa: internal error: {type(error).__name__}: {visible_line(str(error))} "
-            "(this is a bug; rerun with BUDGETQA_DEBUG=1 for a traceback and please report it)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
-    return code
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it).
+
+    Ctrl-C stops the run, its worker processes included, with ``budgetqa: interrupted`` on
+    stderr and exit code 130; SIGTERM likewise, with ``budgetqa: terminated (SIGTERM)`` and
+    143.
+    """
+    with _sigterm_ends_the_run():
+        parser = _parser()
+        arguments = parser.parse_args(argv)
+        try:
+            code: int = arguments.handler(arguments)
+        except BudgetQAError as error:
+            from budgetqa.text import visible_line  # an error quotes a file name: keep one line
+
+            print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("budgetqa: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as error:
+            if os.environ.get("BUDGETQA_DEBUG"):
+                raise
+            from budgetqa.text import visible_line
+
+            print(
+                f"budgetqa: internal error: {type(error).__name__}: {visible_line(str(error))} "
+                "(this is a bug; rerun with BUDGETQA_DEBUG=1 for a traceback and please report it)",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover
