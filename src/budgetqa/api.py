@@ -155,16 +155,17 @@ def audit(
     items, failures, skipped = _expand(_as_list(sources), max_bytes)
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
-    if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
-        results: Iterable[_Audited] = _audit_in_workers(
-            [str(item) for item in items], chosen, (engine, rule_budget), jobs
-        )
-    else:
-        results = (
-            _audited(document, chosen, (engine, rule_budget))
-            for document in _documents(items, failures)
-        )
-    with inputs.reading_limit(max_bytes):  # readers here and in forked workers read at most this
+    # Readers here and in forked workers read at most max_bytes (workers are forked inside).
+    with inputs.reading_limit(max_bytes):
+        if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
+            results: Iterable[_Audited] = _audit_in_workers(
+                [str(item) for item in items], chosen, (engine, rule_budget), jobs
+            )
+        else:
+            results = (
+                _audited(document, chosen, (engine, rule_budget))
+                for document in _documents(items, failures)
+            )
         for result in results:
             if isinstance(result, ReadFailure):
                 failures.append(result)
