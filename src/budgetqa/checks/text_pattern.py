@@ -7,6 +7,7 @@ Cells wrapped over lines are joined before matching, so ``待单位`` at the end
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -93,6 +94,9 @@ class TextPatternCheck(CheckKind):
         joined: JoinedText,
         patterns: Sequence[regex.Pattern[str]],
     ) -> Iterator[Hit]:
+        # Spans reported for the patterns before, disjoint and in order. A pattern's own matches
+        # do not overlap and come in order too, so one walk over ``taken`` per pattern finds
+        # those that overlap a span reported before: linear in the matches, however many.
         taken: list[tuple[int, int]] = []
         for pattern in patterns:
             try:
@@ -101,11 +105,15 @@ class TextPatternCheck(CheckKind):
                 raise _timeout(
                     pattern, document, joined.lines[0] if joined.lines else None
                 ) from None
+            reported: list[tuple[int, int]] = []
+            before = 0
             for match in matches:
                 start, end = match.span()
-                if start == end or any(start < stop and end > begin for begin, stop in taken):
+                while before < len(taken) and taken[before][1] <= start:
+                    before += 1  # ends before this match, so before every later one too
+                if start == end or (before < len(taken) and taken[before][0] < end):
                     continue  # empty, or overlapping a match already reported
-                taken.append((start, end))
+                reported.append((start, end))
                 first, last = joined.lines_of(start, end)
                 yield Hit(
                     span=SourceSpan(document.path, first, last),
@@ -119,6 +127,7 @@ class TextPatternCheck(CheckKind):
                     actual=match.group(0),
                     facts={"kind": "text", "row": None if row is None else row.index},
                 )
+            taken = list(heapq.merge(taken, reported))
 
 
 # Anchors, word boundaries and lookarounds look at the text around a match; a pattern without
