@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 
 from budgetqa.checks.base import CHECKS, Hit
+from budgetqa.checks.consecutive import merge_consecutive
 from budgetqa.checks.explain import explain
 from budgetqa.findings import Finding, Location
 from budgetqa.model import Document, Level
@@ -48,14 +49,15 @@ def run_rules(
             if rule.code in supplied
             else CHECKS[rule.check]().run(document, rule.params)
         )
-        for hit in hits:
-            finding = _finding(document, rule, hit)
+        for hit, note in merge_consecutive(hits, CHECKS[rule.check].consecutive, document):
+            finding = _finding(document, rule, hit, note)
             findings.append(finding)
             facts[finding.id] = hit.facts
     return explain(document, findings, facts)
 
 
-def _finding(document: Document, rule: RuleSpec, hit: Hit) -> Finding:
+def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Finding:
+    """The finding for ``hit``; ``note`` ends its message (how many hits were merged into it)."""
     row = hit.row
     unit: str | None = None
     if row is not None:
@@ -70,7 +72,7 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit) -> Finding:
         name=rule.name,
         category=rule.category,
         severity=rule.severity,
-        message=rule.message.format_map(_Fields(hit.fields)),
+        message=rule.message.format_map(_Fields(hit.fields)) + note,
         location=Location(
             path=document.path,
             line=hit.span.line,
