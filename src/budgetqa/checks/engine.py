@@ -12,7 +12,7 @@ from budgetqa.findings import Finding, Location
 from budgetqa.model import Document, Level
 from budgetqa.rules.spec import RuleSpec
 
-__all__ = ["finding_id", "run_rules"]
+__all__ = ["QUOTE_LIMIT", "finding_id", "quote", "run_rules"]
 
 
 class _Fields(dict[str, object]):
@@ -20,6 +20,22 @@ class _Fields(dict[str, object]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+#: A finding quotes at most this many characters of any one text (a name, a matched text, a
+#: source line); a longer one is cut and ends with "…". Unbounded, every finding on a long row
+#: would copy its name into its message, and the report would grow with the number of findings
+#: times the length of the row: quadratic in the input.
+QUOTE_LIMIT = 2_000
+
+
+def quote(text: str) -> str:
+    """``text`` cut to :data:`QUOTE_LIMIT` characters."""
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
+
+
+def _quoted(value: str | None) -> str | None:
+    return None if value is None else quote(value)
 
 
 def finding_id(code: str, path: str, key: str) -> str:
@@ -72,16 +88,20 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Fi
         name=rule.name,
         category=rule.category,
         severity=rule.severity,
-        message=rule.message.format_map(_Fields(hit.fields)) + note,
+        message=rule.message.format_map(_Fields(_quoted_fields(hit.fields))) + note,
         location=Location(
             path=document.path,
             line=hit.span.line,
             end_line=hit.span.end_line,
-            unit=unit,
-            row=None if row is None else row.name,
+            unit=_quoted(unit),
+            row=None if row is None else quote(row.name),
         ),
-        expected=hit.expected,
-        actual=hit.actual,
-        difference=hit.difference,
-        source=document.source(hit.span.line, hit.span.end_line),
+        expected=_quoted(hit.expected),
+        actual=_quoted(hit.actual),
+        difference=_quoted(hit.difference),
+        source=tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
     )
+
+
+def _quoted_fields(fields: Mapping[str, object]) -> dict[str, object]:
+    return {key: quote(value) if isinstance(value, str) else value for key, value in fields.items()}
