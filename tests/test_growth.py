@@ -216,31 +216,34 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
 
 
 def builtin_patterns() -> dict[str, regex.Pattern[str]]:
-    """Every regular expression budgetqa compiles at import and every one its rules ship."""
-    found: dict[str, regex.Pattern[str]] = {}
+    """Every regular expression budgetqa compiles at import and every one its rules ship, by
+    where it is defined (``ingest.header._DEPARTMENT``) or shipped (``TX104.patterns[0]``)."""
+    found: dict[tuple[str, int], tuple[str, regex.Pattern[str]]] = {}
 
-    def add(name: str, value: object) -> None:
+    def add(name: str, value: object, defined_here: bool = True) -> None:
         if isinstance(value, regex.Pattern):
-            found.setdefault(f"{value.pattern}\0{value.flags}", value)
-            names[f"{value.pattern}\0{value.flags}"] = name
+            key = (value.pattern, value.flags)
+            if defined_here or key not in found:  # an import names it where it is defined
+                found[key] = (name, value)
         elif isinstance(value, tuple | list):
             for position, item in enumerate(value):
-                add(f"{name}[{position}]", item)
+                add(f"{name}[{position}]", item, defined_here)
 
-    names: dict[str, str] = {}
     for info in pkgutil.walk_packages(budgetqa.__path__, "budgetqa."):
         # The engines compile no pattern of their own; they run the rules' (checked below).
         if info.name.startswith("budgetqa.engines"):
             continue
         module = importlib.import_module(info.name)
+        source = Path(module.__file__ or "").read_text(encoding="utf-8")
         for name, value in vars(module).items():
-            add(f"{info.name.removeprefix('budgetqa.')}.{name}", value)
+            short = f"{info.name.removeprefix('budgetqa.')}.{name}"
+            add(short, value, f"\n{name} = " in source or f"\n{name}: " in source)
     for rule in load_builtin_rules():
         for key, value in rule.params.items():
             if key.endswith("pattern") and isinstance(value, str):
                 value = regex.compile(value)  # compiled by the check when it runs
             add(f"{rule.code}.{key}", value)
-    return {names[key]: pattern for key, pattern in found.items()}
+    return dict(found.values())
 
 
 PATTERNS = builtin_patterns()
