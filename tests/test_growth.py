@@ -820,7 +820,9 @@ def test_names_squeeze_as_before(name):
     assert squeeze_name(name) == " ".join(
         _SPACE_NEAR_HAN_BEFORE.sub("", name, timeout=PATTERN_TIMEOUT).split()
     )
-    assert name_key(name) == _NOISE_BEFORE.sub("", budgetqa.text.fold(name))
+    assert name_key(name) == _NOISE_BEFORE.sub(
+        "", budgetqa.text.fold(name), timeout=PATTERN_TIMEOUT
+    )
 
 
 _DEPARTMENT_BEFORE = regex.compile(
