@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
-from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -208,57 +207,3 @@ def test_shipped_patterns_do_not_backtrack_catastrophically():
     for pattern in patterns:
         for text in ADVERSARIAL_TEXTS:
             list(pattern.finditer(text, timeout=1.0))  # raises TimeoutError if it backtracks
-
-
-def _python_calls(function, *args) -> int:
-    """Python and builtin calls made by ``function(*args)``: a count, not a timing."""
-    import sys
-
-    calls = 0
-
-    def count(frame, event, arg):
-        nonlocal calls
-        if event in {"call", "c_call"}:
-            calls += 1
-
-    sys.setprofile(count)
-    try:
-        function(*args)
-    finally:
-        sys.setprofile(None)
-    return calls
-
-
-def _layout_text_with_wrapped_cell(pieces: int) -> bytes:
-    from budgetqa.synthetic import RowSpec, render_layout_text
-
-    goal = "保障工作正常开展" * pieces
-    five = Decimal("5.00")
-    rows = [
-        RowSpec("total", "合计", (five, five, None, None)),
-        RowSpec("unit", "某区就业服务中心", (five, five, None, None)),
-        RowSpec("project", "甲项目经费", (five, five, None, None), goal, INDICATOR),
-    ]
-    return render_layout_text("广州市某区某局", rows, 8, 0).text.encode("utf-8")
-
-
-def _tsv_with_rows(count: int) -> bytes:
-    lines = [
-        HEADER,
-        f"合计\t{count}.00\t{count}.00\t\t\t\t",
-        f"某区就业服务中心\t{count}.00\t{count}.00\t\t\t\t",
-    ]
-    lines += [f"项目{i}经费\t1.00\t1.00\t\t\t开展工作。\t{INDICATOR}" for i in range(count)]
-    return "\n".join(lines).encode("utf-8")
-
-
-@pytest.mark.parametrize("build", [_layout_text_with_wrapped_cell, _tsv_with_rows])
-def test_reading_and_auditing_grow_linearly(build):
-    """Four times the input, about four times the work: no step is quadratic in Python."""
-
-    def work(size: int) -> int:
-        data = build(size)
-        return _python_calls(lambda: budgetqa.audit(read_bytes(data, name="big.txt")))
-
-    small, large = work(500), work(2000)
-    assert large / small < 4.6, (small, large)

@@ -44,10 +44,12 @@ AMOUNT_TEXT = regex.compile(
 _AMOUNT_FULL = regex.compile(rf"^\s*+(?:{AMOUNT_TEXT.pattern})\s*+$", regex.VERBOSE)
 _NON_DIGIT = regex.compile(r"[^\d.\-]")
 _LINE_BREAK = regex.compile(r"\r\n|\r|\n")
-# White space next to a Han character (or CJK punctuation) is a wrap or OCR artefact.
+# White space next to a Han character (or CJK punctuation) is a wrap or OCR artefact. A run of
+# white space is looked past from where it starts only (from anywhere in it, it ends in the same
+# place): retried at every position of a long run, the lookahead made the scan quadratic.
 _SPACE_NEAR_HAN = regex.compile(
     r"(?<=[\p{Han}\p{InCJK_Symbols_and_Punctuation}\p{InHalfwidth_and_Fullwidth_Forms}])\s++"
-    r"|\s++(?=[\p{Han}\p{InCJK_Symbols_and_Punctuation}\p{InHalfwidth_and_Fullwidth_Forms}])"
+    r"|(?<!\s)\s++(?=[\p{Han}\p{InCJK_Symbols_and_Punctuation}\p{InHalfwidth_and_Fullwidth_Forms}])"
 )
 # Only letters: Chinese text wraps anywhere, even inside a number ("20" + "00次" is 2000次).
 _ASCII_WORD_END = regex.compile(r"[A-Za-z]$")

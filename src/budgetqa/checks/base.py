@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import regex
 
 from budgetqa.model import Document, Indicator, Row, SourceSpan
+
+if TYPE_CHECKING:
+    from budgetqa.checks.consecutive import Consecutive
 
 __all__ = [
     "CHECKS",
@@ -247,6 +250,8 @@ class CheckKind:
     description: ClassVar[str]
     parameters: ClassVar[Mapping[str, Param]] = {}
     fields: ClassVar[frozenset[str]] = frozenset()
+    #: Set to merge hits on consecutive lines into one finding (see checks/consecutive.py).
+    consecutive: ClassVar[Consecutive | None] = None
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         raise NotImplementedError

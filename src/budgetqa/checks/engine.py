@@ -12,12 +12,13 @@ from budgetqa.checks.budget import (
     RuleStopped,
     rule_budget,
 )
+from budgetqa.checks.consecutive import merge_consecutive
 from budgetqa.checks.explain import explain
 from budgetqa.findings import Finding, Location, Severity
 from budgetqa.model import Document, Level, money_context
 from budgetqa.rules.spec import RuleSpec
 
-__all__ = ["finding_id", "run_rules", "stopped_finding"]
+__all__ = ["QUOTE_LIMIT", "finding_id", "quote", "run_rules", "stopped_finding"]
 
 
 class _Fields(dict[str, object]):
@@ -25,6 +26,22 @@ class _Fields(dict[str, object]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+#: A finding quotes at most this many characters of any one text (a name, a matched text, a
+#: source line); a longer one is cut and ends with "…". Unbounded, every finding on a long row
+#: would copy its name into its message, and the report would grow with the number of findings
+#: times the length of the row: quadratic in the input.
+QUOTE_LIMIT = 2_000
+
+
+def quote(text: str) -> str:
+    """``text`` cut to :data:`QUOTE_LIMIT` characters."""
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
+
+
+def _quoted(value: str | None) -> str | None:
+    return None if value is None else quote(value)
 
 
 def finding_id(code: str, path: str, key: str) -> str:
@@ -76,8 +93,8 @@ def _run_rules(
                 else CHECKS[rule.check]().run(document, rule.params)
             )
             try:
-                for hit in hits:
-                    finding = _finding(document, rule, hit)
+                for hit, note in merge_consecutive(hits, CHECKS[rule.check].consecutive, document):
+                    finding = _finding(document, rule, hit, note)
                     findings.append(finding)
                     facts[finding.id] = hit.facts
             except RuleStopped as stop:
@@ -102,13 +119,21 @@ def stopped_finding(document: Document, rule: RuleSpec, stop: RuleStopped) -> Fi
             f"{rule.code} did not finish on this document{where}: {stop.reason}; rows from"
             " here on were not checked by this rule"
         ),
-        location=Location(path=document.path, line=stop.line, end_line=stop.line, row=stop.row),
+        location=Location(
+            path=document.path,
+            line=stop.line,
+            end_line=stop.line,
+            row=None if stop.row is None else quote(stop.row),
+        ),
         actual="stopped",
-        source=() if stop.line is None else document.source(stop.line, stop.line),
+        source=()
+        if stop.line is None
+        else tuple(quote(line) for line in document.source(stop.line, stop.line)),
     )
 
 
-def _finding(document: Document, rule: RuleSpec, hit: Hit) -> Finding:
+def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Finding:
+    """The finding for ``hit``; ``note`` ends its message (how many hits were merged into it)."""
     row = hit.row
     unit: str | None = None
     if row is not None:
@@ -123,16 +148,20 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit) -> Finding:
         name=rule.name,
         category=rule.category,
         severity=rule.severity,
-        message=rule.message.format_map(_Fields(hit.fields)),
+        message=rule.message.format_map(_Fields(_quoted_fields(hit.fields))) + note,
         location=Location(
             path=document.path,
             line=hit.span.line,
             end_line=hit.span.end_line,
-            unit=unit,
-            row=None if row is None else row.name,
+            unit=_quoted(unit),
+            row=None if row is None else quote(row.name),
         ),
-        expected=hit.expected,
-        actual=hit.actual,
-        difference=hit.difference,
-        source=document.source(hit.span.line, hit.span.end_line),
+        expected=_quoted(hit.expected),
+        actual=_quoted(hit.actual),
+        difference=_quoted(hit.difference),
+        source=tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
     )
+
+
+def _quoted_fields(fields: Mapping[str, object]) -> dict[str, object]:
+    return {key: quote(value) if isinstance(value, str) else value for key, value in fields.items()}

@@ -28,17 +28,15 @@ _CENT = Decimal("0.01")
 def explain(
     document: Document, findings: Sequence[Finding], facts: Mapping[str, Mapping[str, object]]
 ) -> list[Finding]:
-    """The findings with ``related`` and ``explanation`` filled in where one explains another."""
+    """The findings with ``related`` and ``explanation`` filled in where one explains another.
+
+    Linear in the findings: the repeats and blank-funding rows are indexed once by the rows
+    they sit under, so each sum finding looks only at those under its own parent.
+    """
     by_id = {finding.id: finding for finding in findings}
     related: dict[str, list[str]] = {finding.id: list(finding.related) for finding in findings}
     notes: dict[str, list[str]] = {finding.id: [] for finding in findings}
-
-    duplicates = [(fid, f) for fid, f in facts.items() if f.get("kind") == "duplicate"]
-    blanks = [
-        (fid, f)
-        for fid, f in facts.items()
-        if f.get("kind") == "funding_sum" and f.get("blank_funding")
-    ]
+    under = _Causes.index(document, facts)
 
     for fid, fact in facts.items():
         if fact.get("kind") != "children_sum":
@@ -49,40 +47,9 @@ def explain(
         assert isinstance(difference, Decimal)
         assert isinstance(column, str)
         assert isinstance(parent, int)
-        scope = {row.index for row in document.descendants(document.rows[parent])}
-        # Each candidate moves the children's sum: a repeat adds its amount, a row with blank
-        # funding cells leaves its 总计 out of the funding columns.
-        candidates: list[tuple[str, Decimal, str]] = []
-        for dup_id, dup in duplicates:
-            row_index = dup["row"]
-            amounts = dup["amounts"]
-            assert isinstance(row_index, int)
-            assert isinstance(amounts, Mapping)
-            if row_index in scope and amounts.get(column) is not None:
-                row = document.rows[row_index]
-                candidates.append(
-                    (
-                        dup_id,
-                        amounts[column],
-                        f"{row.name} (line {row.span.line}, a repeated entry)",
-                    )
-                )
-        if column != "total":
-            for blank_id, blank in blanks:
-                row_index = blank["row"]
-                total = blank["total"]
-                assert isinstance(row_index, int)
-                assert isinstance(total, Decimal)
-                if row_index in scope:
-                    row = document.rows[row_index]
-                    candidates.append(
-                        (
-                            blank_id,
-                            -total,
-                            f"{row.name} (line {row.span.line}, funding cells blank)",
-                        )
-                    )
-        match = _exact_combination(candidates[:_MAX_CANDIDATES], difference)
+        causes = under.get(parent)
+        candidates = [] if causes is None else causes.candidates(document, column)
+        match = _exact_combination(candidates, difference)
         label = COLUMN_LABELS.get(column, column)
         if match:
             names = "; ".join(description for _, _, description in match)
@@ -111,6 +78,68 @@ def explain(
         )
         for finding in findings
     ]
+
+
+@attrs.define
+class _Causes:
+    """The findings that may explain a difference in the sums below one row, in finding order:
+    rows entered twice, and rows whose funding cells are blank."""
+
+    repeats: list[tuple[str, int, Mapping[str, object]]] = attrs.field(factory=list)
+    blanks: list[tuple[str, int, Mapping[str, object]]] = attrs.field(factory=list)
+
+    @classmethod
+    def index(
+        cls, document: Document, facts: Mapping[str, Mapping[str, object]]
+    ) -> dict[int, _Causes]:
+        """Each row's index to the causes among its descendants, built in one pass."""
+        under: dict[int, _Causes] = {}
+        for fid, fact in facts.items():
+            kind = fact.get("kind")
+            repeat = kind == "duplicate"
+            if not (repeat or (kind == "funding_sum" and fact.get("blank_funding"))):
+                continue
+            row_index = fact["row"]
+            assert isinstance(row_index, int)
+            # A row sits under its parent, its parent's parent, and so on (a few levels).
+            ancestor = document.rows[row_index].parent_index
+            while ancestor is not None:
+                causes = under.setdefault(ancestor, cls())
+                (causes.repeats if repeat else causes.blanks).append((fid, row_index, fact))
+                ancestor = document.rows[ancestor].parent_index
+        return under
+
+    def candidates(self, document: Document, column: str) -> list[tuple[str, Decimal, str]]:
+        """Up to ``_MAX_CANDIDATES`` ``(finding id, amount, description)``: how each cause moves
+        the children's sum of ``column``. A repeat adds its amount; a row with blank funding
+        cells leaves its 总计 out of the funding columns."""
+        found: list[tuple[str, Decimal, str]] = []
+        for dup_id, row_index, dup in self.repeats:
+            if len(found) == _MAX_CANDIDATES:
+                return found
+            amounts = dup["amounts"]
+            assert isinstance(amounts, Mapping)
+            if amounts.get(column) is not None:
+                row = document.rows[row_index]
+                found.append(
+                    (
+                        dup_id,
+                        amounts[column],
+                        f"{row.name} (line {row.span.line}, a repeated entry)",
+                    )
+                )
+        if column == "total":
+            return found
+        for blank_id, row_index, blank in self.blanks:
+            if len(found) == _MAX_CANDIDATES:
+                return found
+            total = blank["total"]
+            assert isinstance(total, Decimal)
+            row = document.rows[row_index]
+            found.append(
+                (blank_id, -total, f"{row.name} (line {row.span.line}, funding cells blank)")
+            )
+        return found
 
 
 def _exact_combination(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, register
+from budgetqa.checks.consecutive import Consecutive
 from budgetqa.model import Document
 
 
@@ -17,6 +18,8 @@ class FragmentsCheck(CheckKind):
         "name, a name whose figures never come). Kept, never dropped, and reported here."
     )
     fields = frozenset({"reason", "text"})
+    # Junk lines one after another are one problem: one finding for the run, not one per line.
+    consecutive: ClassVar[Consecutive | None] = Consecutive(same=("reason",))
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         for fragment in document.fragments:

@@ -13,7 +13,9 @@ from budgetqa.model import Document, Row, format_amount
 from budgetqa.text import fold
 
 # Marks that PDF extraction leaves at the end of names (·, quotes) and white space anywhere.
-_NOISE = regex.compile(r"[\s·•‧・‘’'`´\"“”.。,，]+$|\s+")
+# A run of marks is tried from its start only (it reaches the end from there or from nowhere in
+# it): tried from every position of a long run that does not, the scan was quadratic.
+_NOISE = regex.compile(r"(?<![\s·•‧・‘’'`´\"“”.。,，])[\s·•‧・‘’'`´\"“”.。,，]+$|\s+")
 
 
 def name_key(name: str) -> str:

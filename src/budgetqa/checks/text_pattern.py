@@ -10,6 +10,7 @@ word joiners, byte-order marks) and the white space between two Chinese characte
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -167,6 +168,9 @@ class TextPatternCheck(CheckKind):
         steps: Sequence[str],
         budget: PatternBudget,
     ) -> Iterator[Hit]:
+        # Spans reported for the patterns before, disjoint and in order. A pattern's own matches
+        # do not overlap and come in order too, so one walk over ``taken`` per pattern finds
+        # those that overlap a span reported before: linear in the matches, however many.
         taken: list[tuple[int, int]] = []
         seen = normalised(joined.text, steps)
         line = joined.lines[0] if joined.lines else None
@@ -174,11 +178,15 @@ class TextPatternCheck(CheckKind):
             matches = budget.findall(
                 pattern, seen.text, line=line, row=None if row is None else row.name
             )
+            reported: list[tuple[int, int]] = []
+            before = 0
             for match in matches:
                 start, end = match.span()
-                if start == end or any(start < stop and end > begin for begin, stop in taken):
+                while before < len(taken) and taken[before][1] <= start:
+                    before += 1  # ends before this match, so before every later one too
+                if start == end or (before < len(taken) and taken[before][0] < end):
                     continue  # empty, or overlapping a match already reported
-                taken.append((start, end))
+                reported.append((start, end))
                 raw_start, raw_end = seen.raw_span(start, end)
                 first, last = joined.lines_of(raw_start, raw_end)
                 raw = joined.text[raw_start:raw_end]
@@ -194,6 +202,7 @@ class TextPatternCheck(CheckKind):
                     actual=raw,
                     facts={"kind": "text", "row": None if row is None else row.index},
                 )
+            taken = list(heapq.merge(taken, reported))
 
 
 # Syntax whose meaning depends on what surrounds a match or on where a scan resumes: anchors,

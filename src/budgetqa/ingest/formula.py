@@ -95,19 +95,21 @@ class FormulaError(Exception):
 # Tokens of the simple forms. A function name is followed by "(", a reference is not followed by
 # anything that would make it part of a longer name ("Sheet2!B3", "B3(", "LOG10"), a number has
 # no exponent or percent sign. Anything else does not tokenise, and the formula is not computed.
+# Matched at the end of the previous token (never inside white space), so the look-behind only
+# keeps a search from restarting inside a run of blanks: linear on any text.
 _TOKEN = regex.compile(
     r"""
-    \s*+
+    (?<!\s)\s*+
     (?:
-        (?P<function>[A-Za-z_][A-Za-z0-9_.]*+)\s*+\(
-      | (?P<reference>\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?![A-Za-z0-9_.!(])
-      | (?P<number>[0-9]++(?:\.[0-9]++)?+|\.[0-9]++)(?![A-Za-z0-9_.%])
+        (?<![A-Za-z0-9_.$])(?P<function>[A-Za-z_][A-Za-z0-9_.]*+)\s*+\(
+      | (?<![A-Za-z0-9_.$])(?P<reference>\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?![A-Za-z0-9_.!(])
+      | (?<![A-Za-z0-9_.$])(?P<number>[0-9]++(?:\.[0-9]++)?+|\.[0-9]++)(?![A-Za-z0-9_.%])
       | (?P<symbol>[-+(),:])
     )
     """,
     regex.VERBOSE,
 )
-_TRAILING_SPACE = regex.compile(r"\s*+$")
+_TRAILING_SPACE = regex.compile(r"(?<!\s)\s*+$")
 #: Longer formula text is not read at all (a simple form is short).
 _LONGEST_FORMULA = 2_000
 #: Levels of nesting (parentheses, SUM calls, formulas referring to formulas, all counted

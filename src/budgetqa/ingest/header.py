@@ -95,8 +95,13 @@ def is_layout_header_start(line: str) -> bool:
     return _LAYOUT_HEADER_START.match(fold(line)) is not None
 
 
+# The name is the shortest that the money unit's label or the end of the line follows, blanks
+# between. It grows by a non-blank character and the blanks before it: grown by one character
+# at a time (``.+?``), it looked from each blank of a long run over the rest of the run, which
+# was quadratic. tests/test_growth.py holds it to the old pattern.
 _DEPARTMENT = regex.compile(
-    r"(?:部门名称|单位名称|部门)\s*+[:：]\s*+(?P<name>.+?)\s*+(?=(?:单位|単位)\s*+[:：]|$)"
+    r"(?:部门名称|单位名称|部门)\s*+[:：]\s*+(?P<name>\S(?:[^\S\n]*+\S)*?)"
+    r"\s*+(?=(?:单位|単位)\s*+[:：]|$)"
 )
 # The longest prefix that ends like an organisation: OCR leaves debris after the name
 # ("…社会保障局\t引(部[])").

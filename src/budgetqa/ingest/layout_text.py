@@ -38,17 +38,22 @@ __all__ = ["LAYOUT", "read_layout_text"]
 LAYOUT = "pdf-text"
 
 _FIGURE = r"-?\d{1,3}(?:,\d{3})++\.\d{2}|-?\d++\.\d{2}"
-_AMOUNT_LINE = regex.compile(
-    rf"""
-    ^(?P<indent>[ \t\u3000]*+)
-    (?P<prefix>.*?)
-    (?<!\S)(?P<figures>(?:{_FIGURE})(?:[ \t]++(?:{_FIGURE}))*+)
-    (?:[ \t]++(?P<suffix>\S.*?))?
-    [ \t\u3000]*+$
-    """,
-    regex.VERBOSE,
+# A line holding a row's figures: indent, a prefix (a name, or nothing), figures parted by
+# spaces or tabs, then goal text after a space or only blanks. The prefix is the shortest that
+# fits, so the figures are the first run of figures whose tail fits. As one pattern with a lazy
+# prefix (as it once was), a long line of figures whose tail does not fit was scanned again
+# from each figure: quadratic. Each maximal run is found once instead (a possessive scan that
+# resumes after it) and its tail looked at once: from any figure inside a run, the run ends in
+# the same place. tests/test_growth.py holds this to the old pattern.
+_FIGURE_RUN = regex.compile(rf"(?<!\S)(?:{_FIGURE})(?:[ \t]++(?:{_FIGURE}))*+")
+# The tail: a space or tab and goal text up to the trailing blanks, or only blanks. It is
+# matched where a run of figures ends; the lookbehind keeps a scan from restarting inside a
+# run of blanks (which would make it quadratic, though this reader never scans with it).
+_RUN_TAIL = regex.compile(
+    r"(?<![ \t\u3000])"
+    r"(?:[ \t]++(?P<suffix>\S(?:.*[^ \t\u3000])?)[ \t\u3000]*+$|[ \t\u3000]*+$)"
 )
-_FIGURE_PATTERN = regex.compile(_FIGURE)
+_INDENT_CHARACTERS = " \t\u3000"
 # Goal text never starts with a unit of measure; a figure followed by one is prose, not money.
 _PROSE_AFTER_FIGURE = regex.compile(r"^(?:万|元|亿|%|％|个|人|次|年|月|日|倍)")
 _HEADER_END = regex.compile(r"绩效指标")
@@ -218,13 +223,32 @@ def _header_blocks(lines: Sequence[str]) -> list[list[int]]:
     return blocks
 
 
+def amount_line(text: str) -> tuple[str, str, str | None] | None:
+    """``(prefix, figures, suffix)`` of a line holding a row's figures, else ``None``.
+
+    ``prefix`` is the text between the indent and the figures, ``figures`` the figures as
+    printed with their separators, ``suffix`` the text after them without trailing blanks
+    (``None`` when there is none). Linear in the length of the line.
+    """
+    if text.endswith("\n"):
+        text = text[:-1]  # as ``$`` would: a final line feed ends the line
+    if "\n" in text:
+        return None  # a line feed inside is no physical line
+    indent_end = len(text) - len(text.lstrip(_INDENT_CHARACTERS))
+    for run in _FIGURE_RUN.finditer(text, indent_end):
+        tail = _RUN_TAIL.match(text, run.end())
+        if tail is not None:
+            return text[indent_end : run.start()], run.group(), tail.group("suffix")
+    return None
+
+
 def _anchor(position: int, line: _Line) -> _Anchor | None:
-    match = _AMOUNT_LINE.match(line.text)
-    if match is None:
+    found = amount_line(line.text)
+    if found is None:
         return None
-    figures = tuple(_FIGURE_PATTERN.findall(match.group("figures")))
-    prefix = match.group("prefix")
-    suffix = match.group("suffix") or ""
+    prefix, printed, suffix_or_none = found
+    figures = tuple(printed.split())  # figures separated by spaces and tabs
+    suffix = suffix_or_none or ""
     if len(figures) > 4 or (suffix and _PROSE_AFTER_FIGURE.match(suffix)):
         return None
     if len(figures) == 1 and (
