@@ -35,10 +35,17 @@ def nasty_report():
 
 def test_sarif_validates_against_the_sarif_2_1_0_schema(report, nasty_report):
     jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("rfc3986_validator")  # jsonschema checks "uri-reference" with it
     schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    checker = jsonschema.Draft7Validator.FORMAT_CHECKER  # Draft 4 knows no "uri-reference"
     for current in (report, nasty_report):
         log = json.loads(render_report(current, "sarif"))
-        jsonschema.Draft4Validator(schema).validate(log)
+        jsonschema.Draft4Validator(schema, format_checker=checker).validate(log)
+    nasty = json.loads(render_report(nasty_report, "sarif"))["runs"][0]["results"][0]
+    # Percent-encoded: the ":" would otherwise read as the scheme of a URI "dir,1/odd:".
+    assert nasty["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "dir%2C1/odd%3Aname.txt"
+    )
     log = json.loads(render_report(report, "sarif"))
     (run,) = log["runs"]
     assert len(run["results"]) == len(report)

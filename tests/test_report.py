@@ -6,6 +6,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import attrs
 import pytest
 
 import budgetqa
@@ -108,6 +109,17 @@ def test_markdown_escapes_table_text(hostile_report):
     assert "<script>" not in markdown
     assert "\\<script\\>" in markdown
     assert escape_markdown("a|b*c_[d](e)") == "a\\|b\\*c\\_\\[d\\]\\(e\\)"
+    # What autolinkers key on: a scheme's ":", "www." and domains' ".", an address's "@", "//".
+    assert escape_markdown("https://x.org a@b.cn") == "https\\:\\/\\/x\\.org a\\@b\\.cn"
+
+
+def test_markdown_keeps_a_line_break_in_a_cell_on_its_row(hostile_report):
+    finding = hostile_report.findings[0]
+    row = "甲\n| 1 | x |"
+    moved = attrs.evolve(finding, location=attrs.evolve(finding.location, row=row))
+    markdown = render_report(attrs.evolve(hostile_report, findings=(moved,)), "markdown")
+    (line,) = [line for line in markdown.splitlines() if line.startswith("| ") and "| `" in line]
+    assert "| 甲\\n\\| 1 \\| x \\| |" in line
 
 
 def test_text_report_quotes_source_and_explanations(examples_report):
