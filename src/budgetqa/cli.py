@@ -405,7 +405,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.ingest import read
     from budgetqa.inputs import expand_inputs, reading_limit
     from budgetqa.report.documents import render_csv, render_json, render_text
-    from budgetqa.text import escape_json_controls, visible_controls, visible_line
+    from budgetqa.text import visible_line
 
     paths: list[Path] = list(arguments.paths)
     if arguments.examples:
@@ -437,12 +437,10 @@ def _run_parse(arguments: argparse.Namespace) -> int:
                 failure = internal_failure(str(path), "reading", error)
                 print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
 
+    # Each renderer escapes what it writes (text: acting characters and line breaks; JSON:
+    # \uXXXX); CSV is data, kept as read but for formula-like text cells.
     renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
     output = renderer(documents)
-    if arguments.format == "text":
-        output = visible_controls(output)  # CSV and JSON are data: kept as read (JSON escapes)
-    elif arguments.format == "json":
-        output = escape_json_controls(output)
     _write(arguments.output, output, inputs=[*paths, *(document.path for document in documents)])
     if internal:
         return EXIT_INTERNAL

@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import decimal
 import enum
+import functools
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import attrs
 
@@ -43,6 +44,7 @@ __all__ = [
     "SourceSpan",
     "TextPiece",
     "format_amount",
+    "in_money_context",
     "money_context",
 ]
 
@@ -64,6 +66,8 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 _CENT = Decimal("0.01")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 #: Decimal arithmetic for money: wide enough that sums of any number of in-range amounts are
 #: exact (Python's default context keeps 28 digits, which rounds a 29-digit sum), and strict:
@@ -84,6 +88,17 @@ def money_context() -> contextlib.AbstractContextManager[decimal.Context]:
     restored on the way out.
     """
     return decimal.localcontext(MONEY_CONTEXT)
+
+
+def in_money_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorator: ``function`` runs inside :func:`money_context`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with money_context():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def format_amount(value: Decimal | None) -> str | None:

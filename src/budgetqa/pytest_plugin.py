@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
@@ -210,32 +210,12 @@ class BudgetTableError(Exception):
     """A table that could not be read, or a path not audited: a failing item naming it."""
 
 
-class BudgetNotAudited(pytest.Item):
-    """A path named for auditing that is not audited (no such path, a FIFO, an empty folder…)."""
-
-    def __init__(self, *, error: str, **kwargs: Any) -> None:  # noqa: ANN401 - pytest node arguments
-        super().__init__(**kwargs)
-        self.error = error
-        self.add_marker("budgetqa")
-
-    def runtest(self) -> None:
-        raise BudgetTableError(self.error)
-
-    def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None
-    ) -> str:
-        if isinstance(excinfo.value, BudgetTableError):
-            return f"budgetqa did not audit this path: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
-
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"budgetqa read {self.path}"
-
-
 class BudgetReadFailure(pytest.Item):
     """A table that could not be read: one failing item; the other tables are still audited."""
 
-    def __init__(self, *, error: str, line: int | None, **kwargs: Any) -> None:  # noqa: ANN401 - pytest node arguments
+    heading: ClassVar[str] = "budgetqa could not read the table"
+
+    def __init__(self, *, error: str, line: int | None = None, **kwargs: Any) -> None:  # noqa: ANN401 - pytest node arguments
         super().__init__(**kwargs)
         self.error = error
         self.line = line
@@ -248,12 +228,21 @@ class BudgetReadFailure(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None
     ) -> str:
         if isinstance(excinfo.value, BudgetTableError):
-            return f"budgetqa could not read the table: {excinfo.value}"
+            return f"{self.heading}: {excinfo.value}"
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = None if self.line is None else self.line - 1  # pytest counts lines from 0
         return self.path, line, f"budgetqa read {self.path.name}"
+
+
+class BudgetNotAudited(BudgetReadFailure):
+    """A path named for auditing that is not audited (no such path, a FIFO, an empty folder…)."""
+
+    heading = "budgetqa did not audit this path"
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"budgetqa read {self.path}"
 
 
 class BudgetTableFile(pytest.File):

@@ -22,8 +22,8 @@ __all__ = [
     "MATCH_TIMEOUT_SECONDS",
     "PatternBudget",
     "RuleStopped",
+    "budget_for_rule",
     "current_budget",
-    "rule_budget",
 ]
 
 #: The longest one search of one text may take.
@@ -131,7 +131,7 @@ def current_budget() -> PatternBudget:
 
 
 @contextlib.contextmanager
-def rule_budget(seconds: float) -> Iterator[PatternBudget]:
+def budget_for_rule(seconds: float) -> Iterator[PatternBudget]:
     """Run one rule on one document with ``seconds`` for its pattern searches."""
     budget = PatternBudget(seconds)
     token = _CURRENT.set(budget)

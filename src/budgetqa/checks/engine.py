@@ -10,12 +10,12 @@ from budgetqa.checks.budget import (
     DEFAULT_RULE_BUDGET_SECONDS,
     SECONDS_PER_CHARACTER,
     RuleStopped,
-    rule_budget,
+    budget_for_rule,
 )
 from budgetqa.checks.consecutive import merge_consecutive
 from budgetqa.checks.explain import explain
 from budgetqa.findings import Finding, Location, Severity
-from budgetqa.model import Document, Level, money_context
+from budgetqa.model import Document, Level, in_money_context
 from budgetqa.rules.spec import RuleSpec
 
 __all__ = ["QUOTE_LIMIT", "finding_id", "quote", "run_rules", "stopped_finding"]
@@ -52,6 +52,7 @@ def finding_id(code: str, path: str, key: str) -> str:
     return f"{code}-{digest[:10]}"
 
 
+@in_money_context
 def run_rules(
     document: Document,
     rules: Sequence[RuleSpec],
@@ -73,20 +74,11 @@ def run_rules(
     """
     seconds = DEFAULT_RULE_BUDGET_SECONDS if rule_budget is None else rule_budget
     seconds += SECONDS_PER_CHARACTER * sum(len(line) for line in document.source_lines)
-    with money_context():
-        return _run_rules(document, rules, hits_by_code or {}, seconds)
-
-
-def _run_rules(
-    document: Document,
-    rules: Sequence[RuleSpec],
-    supplied: Mapping[str, Sequence[Hit]],
-    seconds: float,
-) -> list[Finding]:
+    supplied = hits_by_code or {}
     findings: list[Finding] = []
     facts: dict[str, Mapping[str, object]] = {}
     for rule in rules:
-        with rule_budget(seconds):
+        with budget_for_rule(seconds):
             hits = (
                 supplied[rule.code]
                 if rule.code in supplied

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from budgetqa.checks.engine import run_rules
 from budgetqa.errors import UsageError
 from budgetqa.findings import Finding
-from budgetqa.model import Document, money_context
+from budgetqa.model import Document, in_money_context
 from budgetqa.rules.spec import RuleSpec
 
 __all__ = ["ENGINES", "ENGINE_CHECKS", "run_with_engine"]
@@ -24,6 +24,7 @@ ENGINES: tuple[str, ...] = ("native", "pandera", "pandera-polars", "gx")
 ENGINE_CHECKS: frozenset[str] = frozenset({"funding_sum", "children_sum", "duplicate_rows"})
 
 
+@in_money_context
 def run_with_engine(
     document: Document,
     rules: Sequence[RuleSpec],
@@ -34,13 +35,6 @@ def run_with_engine(
     """Findings of ``rules`` on ``document``, computed by ``engine`` (sums in
     :data:`~budgetqa.model.MONEY_CONTEXT`, so every engine adds up exactly; ``rule_budget`` as
     in :func:`~budgetqa.checks.engine.run_rules`)."""
-    with money_context():
-        return _run(document, rules, engine, rule_budget)
-
-
-def _run(
-    document: Document, rules: Sequence[RuleSpec], engine: str, rule_budget: float | None
-) -> list[Finding]:
     if engine == "native":
         return run_rules(document, rules, rule_budget=rule_budget)
     delegated = [rule for rule in rules if rule.check in ENGINE_CHECKS]

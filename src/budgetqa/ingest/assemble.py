@@ -30,7 +30,7 @@ from budgetqa.model import (
     Row,
     SourceSpan,
     TextPiece,
-    money_context,
+    in_money_context,
 )
 from budgetqa.text import MAX_AMOUNT_DIGITS, fold, is_amount_text, squeeze_name
 
@@ -121,40 +121,6 @@ def _heads_a_group(records: Sequence[RawRecord], position: int) -> bool:
     return running == own and position + 1 < len(records) and records[position + 1].has_text
 
 
-def assemble_document(
-    *,
-    path: str,
-    layout: str,
-    encoding: str | None,
-    preamble: Preamble,
-    preamble_pieces: Sequence[TextPiece],
-    records: Sequence[RawRecord],
-    fragments: Sequence[Fragment],
-    line_roles: Sequence[LineRole],
-    source_lines: Sequence[str] = (),
-    notes: Sequence[ReadNote] = (),
-) -> Document:
-    """Build the canonical document from a reader's records and line roles.
-
-    ``notes`` are what the reader could not take exactly as written (see
-    :class:`~budgetqa.model.ReadNote`); amounts out of range are added to them here, for every
-    reader alike, and their cells left out of the sums.
-    """
-    with money_context():
-        return _assemble(
-            path=path,
-            layout=layout,
-            encoding=encoding,
-            preamble=preamble,
-            preamble_pieces=preamble_pieces,
-            records=records,
-            fragments=fragments,
-            line_roles=line_roles,
-            source_lines=source_lines,
-            notes=notes,
-        )
-
-
 def _out_of_range(
     path: str, records: Sequence[RawRecord]
 ) -> tuple[list[RawRecord], list[ReadNote]]:
@@ -186,7 +152,8 @@ def _out_of_range(
     return cleaned, notes
 
 
-def _assemble(
+@in_money_context
+def assemble_document(
     *,
     path: str,
     layout: str,
@@ -196,9 +163,15 @@ def _assemble(
     records: Sequence[RawRecord],
     fragments: Sequence[Fragment],
     line_roles: Sequence[LineRole],
-    source_lines: Sequence[str],
-    notes: Sequence[ReadNote],
+    source_lines: Sequence[str] = (),
+    notes: Sequence[ReadNote] = (),
 ) -> Document:
+    """Build the canonical document from a reader's records and line roles.
+
+    ``notes`` are what the reader could not take exactly as written (see
+    :class:`~budgetqa.model.ReadNote`); amounts out of range are added to them here, for every
+    reader alike, and their cells left out of the sums.
+    """
     records, range_notes = _out_of_range(path, records)
     if not records:
         last = max(
