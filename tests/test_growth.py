@@ -53,6 +53,8 @@ from budgetqa.ingest import read_bytes, read_frame, read_xlsx
 from budgetqa.ingest.header import _DEPARTMENT, parse_preamble
 from budgetqa.ingest.indicators import parse_indicators
 from budgetqa.ingest.layout_text import _FIGURE, amount_line
+from budgetqa.ingest.pdf_synthetic import sketch_pages
+from budgetqa.ingest.pdf_tables import read_pdf_pages
 from budgetqa.model import COLUMN_LABELS, TextPiece, format_amount
 from budgetqa.report import render_report
 from budgetqa.rules import load_builtin_rules
@@ -358,6 +360,12 @@ def _table(projects: int):
 
 
 def _read_and_audit(layout: str, table, tmp: Path):
+    if layout == "pdf":
+        # the same number of rows as a sketched expenditure table of PDF pages
+        lines = ["支出总表", "单位：万元", "| 科目编码 | 科目名称 | 合计 |", "| | 合计 | 9.00 |"]
+        lines += [f"| 2010101 | 项目{number} | 1.00 |" for number in range(len(table.rows()))]
+        pages = sketch_pages("\n".join(lines))
+        return lambda: budgetqa.audit(read_pdf_pages("big.pdf", pages), rules=RULES)
     if layout == "xlsx":
         path = tmp / f"{table.project_count}.xlsx"
         synthetic.write_xlsx(table.rows(), path)

@@ -286,7 +286,7 @@ def test_api_lists_an_empty_folder_and_a_missing_path_and_audits_the_rest(good, 
     assert report.to_dict()["summary"]["unreadable"] == 2
     assert not_audited(report) == {
         str(tmp_path / "empty"): (
-            f"{tmp_path / 'empty'}: no table files (.txt, .tsv, .csv, .xlsx, .xlsm) in this folder"
+            f"{tmp_path / 'empty'}: no table files (.txt, .tsv, .csv, .xlsx, .xlsm, .pdf) in this folder"
         ),
         str(tmp_path / "missing.txt"): f"{tmp_path / 'missing.txt'}: no such file or folder",
     }
@@ -299,7 +299,7 @@ def test_cli_lists_an_empty_folder_among_good_ones_and_exits_2(good, tmp_path):
     done = cli("audit", "good", "empty", "more", "--format", "json", cwd=tmp_path)
     assert done.returncode == 2
     assert errors(done.stderr) == [
-        "budgetqa: error: empty: no table files (.txt, .tsv, .csv, .xlsx, .xlsm) in this folder;"
+        "budgetqa: error: empty: no table files (.txt, .tsv, .csv, .xlsx, .xlsm, .pdf) in this folder;"
         " 1 other file skipped"
     ]
     data = json.loads(done.stdout)
@@ -479,15 +479,15 @@ def test_table_files_are_chosen_by_one_list_of_suffixes_in_sorted_order(tmp_path
 
 def test_other_files_are_counted_not_hidden(good, capsys):
     (good / "notes.md").write_text("notes")
-    (good / "scan.pdf").write_bytes(b"%PDF")
-    (good / "old.PDF").write_bytes(b"%PDF")
+    (good / "scan.docx").write_bytes(b"PK")
+    (good / "old.DOCX").write_bytes(b"PK")
     (good / "README").write_text("readme")
     report = budgetqa.audit(good)
     assert report.failures == ()
-    expected = SkippedFiles(str(good), 4, {".pdf": 2, "": 1, ".md": 1})
+    expected = SkippedFiles(str(good), 4, {".docx": 2, "": 1, ".md": 1})
     assert report.skipped == (expected,)
     assert report.to_dict()["skipped"] == [
-        {"folder": str(good), "files": 4, "by_suffix": {".pdf": 2, "": 1, ".md": 1}}
+        {"folder": str(good), "files": 4, "by_suffix": {".docx": 2, "": 1, ".md": 1}}
     ]
     assert report.summary()["skipped"] == 4
     schema = json.loads(
@@ -496,7 +496,7 @@ def test_other_files_are_counted_not_hidden(good, capsys):
     pytest.importorskip("jsonschema").validate(report.to_dict(), schema)
     assert main(["audit", str(good), "--fail-on", "never"]) == 0
     captured = capsys.readouterr()
-    note = f"{good}: 4 other files skipped, not table files (2 .pdf, 1 (no suffix), 1 .md)"
+    note = f"{good}: 4 other files skipped, not table files (2 .docx, 1 (no suffix), 1 .md)"
     assert f"skipped: {note}" in captured.out.splitlines()
     assert captured.err.splitlines() == [f"budgetqa: note: {note}"]
 

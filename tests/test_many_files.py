@@ -54,7 +54,7 @@ def test_a_folder_without_tables_is_listed_not_audited(corpus, tmp_path):
     report = budgetqa.audit([corpus, empty])
     assert len(report.documents) == 3
     assert report.failures[0].error == (
-        f"{empty}: no table files (.txt, .tsv, .csv, .xlsx, .xlsm) in this folder"
+        f"{empty}: no table files (.txt, .tsv, .csv, .xlsx, .xlsm, .pdf) in this folder"
     )
 
 

@@ -51,7 +51,7 @@ def test_json_report_matches_the_published_schema(examples_report):
         "id", "code", "name", "category", "severity", "message", "location",
         "expected", "actual", "difference", "related", "explanation", "source",
     }  # fmt: skip
-    assert set(finding["location"]) == {"path", "line", "end_line", "unit", "row"}
+    assert set(finding["location"]) == {"path", "line", "end_line", "unit", "row", "page", "table"}
 
 
 def test_finding_ids_are_stable_across_runs(examples_report):

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: Version of the JSON report schema; bumped on any incompatible change.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class Severity(enum.StrEnum):
@@ -70,8 +70,14 @@ class Location:
     end_line: int | None
     unit: str | None = None
     row: str | None = None
+    #: The PDF page (1-based) for PDF input; ``line``/``end_line`` are then ``None``.
+    page: int | None = None
+    #: The kind of table the finding is in (``expenditure_summary`` …), where known.
+    table: str | None = None
 
     def __str__(self) -> str:
+        if self.page is not None:
+            return f"{self.path}:page {self.page}"
         if self.line is None:
             return self.path
         if self.end_line is None or self.end_line == self.line:
@@ -85,6 +91,8 @@ class Location:
             "end_line": self.end_line,
             "unit": self.unit,
             "row": self.row,
+            "page": self.page,
+            "table": self.table,
         }
 
 

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 #: Name endings (compared lower-cased) of the files a folder stands for.
-TABLE_SUFFIXES: tuple[str, ...] = (".txt", ".tsv", ".csv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES: tuple[str, ...] = (".txt", ".tsv", ".csv", ".xlsx", ".xlsm", ".pdf")
 
 #: Bytes read from one input at most, unless the caller sets another limit.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024

@@ -31,7 +31,9 @@ __all__ = [
     "MAX_AMOUNT_DIGITS",
     "MONEY_COLUMNS",
     "MONEY_CONTEXT",
+    "Column",
     "ColumnInference",
+    "ColumnRole",
     "Document",
     "DocumentStats",
     "Fragment",
@@ -39,9 +41,14 @@ __all__ = [
     "Level",
     "LineRole",
     "NoteKind",
+    "PageRole",
+    "PageUse",
     "ReadNote",
     "Row",
     "SourceSpan",
+    "StructureProblem",
+    "Table",
+    "TableRow",
     "TextPiece",
     "format_amount",
     "in_money_context",
@@ -361,6 +368,178 @@ class ReadNote:
         }
 
 
+class ColumnRole(enum.StrEnum):
+    """What a table column holds."""
+
+    CODE = "code"  #: a classification code (功能分类 201/20101/2010101, 经济分类 301/30101)
+    NAME = "name"  #: the row's name (项目, 科目名称, 单位名称 …)
+    MONEY = "money"  #: amounts
+    TEXT = "text"  #: other text (goals, indicators, notes)
+
+
+@attrs.frozen
+class Column:
+    """One column of a :class:`Table` as printed.
+
+    ``header`` is the printed header, both levels of a two-level header joined by ``/``
+    (``财政拨款/一般公共预算``); ``key`` is the stable key the table's profile gives it
+    (``total``, ``basic``, ``fiscal/general_budget`` …) or ``c<N>`` when the profile names no
+    such column. ``side`` is ``income`` or ``expenditure`` for the two halves of a paired
+    table (收支总表), ``None`` otherwise.
+    """
+
+    key: str
+    header: str
+    role: ColumnRole
+    side: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "header": self.header, "role": self.role.value, "side": self.side}
+
+
+@attrs.frozen(slots=True)
+class TableRow:
+    """One row of a :class:`Table`: lean, a few hundred bytes.
+
+    ``level`` is the depth in the table's hierarchy: 0 for the grand total (合计/总计), 1 for
+    the first level below it (类, a spending unit, an income item), and so on. ``parent`` is
+    the index of the row above it in the hierarchy (``None`` at the top). ``amounts`` follow the
+    money columns of the row's side in order (:meth:`Table.money_columns_of`; ``None`` for a
+    blank cell); ``texts`` its text columns.
+    ``page`` is the PDF page (1-based) or ``None``; ``line``/``end_line`` the lines the row
+    spans, on the page for PDF input or in the file for text input. ``side`` says which half of
+    a paired table the row is in.
+    """
+
+    index: int
+    level: int
+    code: str | None
+    name: str
+    parent: int | None
+    amounts: tuple[Decimal | None, ...]
+    page: int | None
+    line: int
+    end_line: int
+    texts: tuple[str, ...] = ()
+    side: str | None = None
+
+    def to_dict(self, table: Table) -> dict[str, Any]:
+        money = table.money_columns_of(self.side)
+        text = tuple(column for column in table.text_columns if column.side == self.side)
+        return {
+            "index": self.index,
+            "level": self.level,
+            "code": self.code,
+            "name": self.name,
+            "parent": self.parent,
+            "side": self.side,
+            "page": self.page,
+            "line": self.line,
+            "end_line": self.end_line,
+            "amounts": {
+                column.header: format_amount(amount)
+                for column, amount in zip(money, self.amounts, strict=False)
+            },
+            "texts": {
+                column.header: value for column, value in zip(text, self.texts, strict=False)
+            },
+        }
+
+
+class StructureProblem(enum.StrEnum):
+    """Why a table's structure could not be established (see :attr:`Table.problems`)."""
+
+    NO_HEADER = "no_header"  #: no column header was recognised
+    NO_MONEY_COLUMN = "no_money_column"  #: no column of amounts
+    NO_ROWS = "no_rows"  #: a grid without rows and without the note that says why
+    FLAT_HIERARCHY = "flat_hierarchy"  #: the profile expects levels; every row is on one
+    MISSING_COLUMNS = "missing_columns"  #: columns the profile requires were not found
+    UNREAD_CELLS = "unread_cells"  #: cells whose text is neither an amount nor allowed text
+
+
+@attrs.frozen
+class Table:
+    """One table of a document: its kind, where it is, its columns and its rows.
+
+    ``kind`` is the key of the table profile that recognised it (``expenditure_summary`` …) or
+    ``unknown``. ``pages`` is ``(first, last)`` for PDF input, ``lines`` the same for text
+    input. ``problems`` lists why the structure could not be established, each with a
+    detail; a table with problems is never presented as read (its rows are what could be
+    taken, for the reviewer to see). ``note`` is the note printed with an empty table
+    (本表无数据 …).
+    """
+
+    kind: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[TableRow, ...]
+    unit_of_money: str | None = None
+    pages: tuple[int, int] | None = None
+    lines: tuple[int, int] | None = None
+    department: str | None = None
+    note: str | None = None
+    problems: tuple[tuple[StructureProblem, str], ...] = ()
+
+    @functools.cached_property
+    def money_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.role is ColumnRole.MONEY)
+
+    def money_columns_of(self, side: str | None) -> tuple[Column, ...]:
+        """The money columns a row of ``side`` has amounts for, in order (``TableRow.amounts``)."""
+        return tuple(column for column in self.money_columns if column.side == side)
+
+    @functools.cached_property
+    def text_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.role is ColumnRole.TEXT)
+
+    @property
+    def established(self) -> bool:
+        """True when the table's header and hierarchy were established (no problems)."""
+        return not self.problems
+
+    def rows_per_level(self) -> dict[int, int]:
+        return dict(sorted(Counter(row.level for row in self.rows).items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "pages": None if self.pages is None else list(self.pages),
+            "lines": None if self.lines is None else list(self.lines),
+            "unit_of_money": self.unit_of_money,
+            "department": self.department,
+            "established": self.established,
+            "problems": [
+                {"problem": kind.value, "detail": detail} for kind, detail in self.problems
+            ],
+            "note": self.note,
+            "columns": [column.to_dict() for column in self.columns],
+            "rows_per_level": {str(level): count for level, count in self.rows_per_level().items()},
+            "rows": [row.to_dict(self) for row in self.rows],
+        }
+
+
+class PageUse(enum.StrEnum):
+    """What a PDF page was taken to hold; every page gets exactly one."""
+
+    TABLE = "table"  #: one or more tables (or their continuation)
+    NARRATIVE = "narrative"  #: text that is no table: cover, contents, explanations
+    BLANK = "blank"  #: nothing printed
+    NO_TEXT = "no_text"  #: images but no text layer (a scan): needs OCR to be read
+
+
+@attrs.frozen
+class PageRole:
+    """One PDF page's accounting: what it holds, and which tables (by index) are on it."""
+
+    page: int
+    use: PageUse
+    tables: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"page": self.page, "use": self.use.value, "tables": list(self.tables)}
+
+
 @attrs.frozen
 class DocumentStats:
     """Line accounting and row counts for one document.
@@ -435,6 +614,10 @@ class Document:
     raw_unit_of_money: str | None = None
     source_lines: tuple[str, ...] = ()
     notes: tuple[ReadNote, ...] = ()
+    #: The tables of the document (every kind; for PDF input, every table found in it).
+    tables: tuple[Table, ...] = ()
+    #: For PDF input, what each page holds (one entry per page, in order).
+    pages: tuple[PageRole, ...] = ()
     #: Data derived from the rows by the checks (child index, joined texts), built on first
     #: use and kept with the document; not part of its value.
     cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)
@@ -526,6 +709,8 @@ class Document:
             "rows": [row.to_dict() for row in self.rows],
             "fragments": [fragment.to_dict() for fragment in self.fragments],
             "notes": [note.to_dict() for note in self.notes],
+            "tables": [table.to_dict() for table in self.tables],
+            "pages": [page.to_dict() for page in self.pages],
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -241,6 +241,11 @@ class Hit:
     actual: str | None = None
     difference: str | None = None
     facts: Mapping[str, object] = attrs.field(factory=dict)
+    #: For PDF input: the page of the problem (then ``span`` is not shown), the table's kind
+    #: and the name of the table row concerned.
+    page: int | None = None
+    table: str | None = None
+    row_name: str | None = None
 
 
 class CheckKind:

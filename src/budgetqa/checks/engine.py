@@ -143,15 +143,19 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Fi
         message=rule.message.format_map(_Fields(_quoted_fields(hit.fields))) + note,
         location=Location(
             path=document.path,
-            line=hit.span.line,
-            end_line=hit.span.end_line,
+            line=None if hit.page is not None else hit.span.line,
+            end_line=None if hit.page is not None else hit.span.end_line,
             unit=_quoted(unit),
-            row=None if row is None else quote(row.name),
+            row=quote(row.name) if row is not None else _quoted(hit.row_name),
+            page=hit.page,
+            table=hit.table,
         ),
         expected=_quoted(hit.expected),
         actual=_quoted(hit.actual),
         difference=_quoted(hit.difference),
-        source=tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
+        source=()
+        if hit.page is not None
+        else tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
     )
 
 

@@ -11,6 +11,7 @@ layout         input
 ``csv``        a CSV file with the table's columns
 ``xlsx``       the first worksheet of an Excel workbook holding the table's columns
 ``dataframe``  a pandas DataFrame with the table's columns
+``pdf``        a whole budget PDF with a text layer: every table in it (``Document.tables``)
 =============  =====================================================================
 """
 
@@ -27,6 +28,7 @@ from budgetqa.ingest.header import header_columns
 from budgetqa.ingest.layout_text import looks_like_layout_text, read_layout_text
 from budgetqa.ingest.source import SourceText, decode_bytes, read_source
 from budgetqa.ingest.xlsx import _cell_text, read_xlsx
+from budgetqa.inputs import read_capped
 from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
@@ -40,13 +42,15 @@ __all__ = [
     "read_csv",
     "read_frame",
     "read_layout_text",
+    "read_pdf_file",
     "read_text",
     "read_xlsx",
 ]
 
-LAYOUTS: tuple[str, ...] = ("tsv", "tsv-ocr", "pdf-text", "csv", "xlsx", "dataframe")
+LAYOUTS: tuple[str, ...] = ("tsv", "tsv-ocr", "pdf-text", "csv", "xlsx", "dataframe", "pdf")
 _XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _CSV_SUFFIXES = frozenset({".csv"})
+_PDF_SUFFIXES = frozenset({".pdf"})
 # A line with this many tabs is a row of cells, not wrapped layout text.
 _MIN_TABS = 3
 
@@ -68,11 +72,26 @@ def read(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Docum
             return read_xlsx(path)
         if suffix in _CSV_SUFFIXES:
             return read_csv(path)
+        if suffix in _PDF_SUFFIXES:
+            return read_pdf_file(path)
         return read_text(read_source(path))
     if is_dataframe(source):
         return read_frame(source, name=name or "<dataframe>")
     msg = f"read() takes a path or a pandas DataFrame, not {type(source).__name__}"
     raise UsageError(msg)
+
+
+def read_pdf_file(path: Path) -> Document:
+    """Read every table of a budget PDF (bytes capped like every input).
+
+    Raises:
+        budgetqa.ingest.pdf_geometry.PdfError: damaged, encrypted or empty PDF, or no page
+            with a text layer (scanned: run OCR first).
+    """
+    from budgetqa.ingest.pdf_geometry import read_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+    return read_pdf_pages(str(path), read_pages(path, read_capped(path)))
 
 
 def is_dataframe(value: object) -> bool:

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import regex
 
-from budgetqa.model import MONEY_COLUMNS, Document, format_amount
+from budgetqa.model import MONEY_COLUMNS, Document, PageUse, format_amount
 from budgetqa.text import escape_json_controls, visible_line, visible_lines
 
 __all__ = ["CSV_COLUMNS", "render_csv", "render_json", "render_text"]
@@ -126,6 +126,9 @@ def render_text(documents: Sequence[Document]) -> str:
     """A readable summary per document: layout, line accounting, and the rows with their lines."""
     out: list[str] = []
     for document in documents:
+        if document.layout == "pdf":
+            out.extend(_pdf_text(document))
+            continue
         stats = document.stats
         out.append(f"{document.path}")
         out.append(
@@ -179,3 +182,73 @@ def render_text(documents: Sequence[Document]) -> str:
             out.append(f"  fragment {fragment.span}: {fragment.reason}: {fragment.text[:60]!r}")
         out.append("")
     return visible_lines(out)
+
+
+def _page_list(pages: Sequence[int]) -> str:
+    ranges: list[tuple[int, int]] = []
+    for page in pages:
+        if ranges and ranges[-1][1] == page - 1:
+            ranges[-1] = (ranges[-1][0], page)
+        else:
+            ranges.append((page, page))
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in ranges) or "none"
+
+
+def _pdf_text(document: Document) -> list[str]:
+    """A whole budget PDF: the page accounting, then each table with its rows."""
+    out = [
+        document.path,
+        f"  layout pdf · department {document.department or '(not given)'}"
+        f" · {len(document.pages)} pages · {len(document.tables)} tables",
+    ]
+    for use in PageUse:
+        pages = [role.page for role in document.pages if role.use is use]
+        if pages:
+            out.append(f"  {use.value} pages: {_page_list(pages)}")
+    for number, table in enumerate(document.tables, start=1):
+        first, last = table.pages or (0, 0)
+        where = f"page {first}" if first == last else f"pages {first}–{last}"
+        verdict = (
+            "read"
+            if table.established
+            else "NOT ESTABLISHED: " + "; ".join(detail for _, detail in table.problems)
+        )
+        out.append("")
+        out.append(
+            f"  table {number}: {visible_line(table.title) or '(untitled)'} · {table.kind}"
+            f" · {where} · {table.unit_of_money or '(unit not given)'} · {len(table.rows)} rows"
+            f" · {verdict}"
+        )
+        if table.note:
+            out.append(f"    note: {visible_line(table.note)}")
+        money = table.money_columns
+        out.append(
+            "    "
+            + _cell("page", 6)
+            + _cell("code", 9)
+            + _cell("name", 34)
+            + "".join(_right(visible_line(column.header)[-12:], 14) for column in money)
+        )
+        for row in table.rows:
+            pad = (
+                " "
+                * 14
+                * sum(
+                    1
+                    for column in money
+                    if row.side is not None
+                    and column.side != row.side
+                    and money.index(column) < len(money)
+                    and column.side == "income"
+                )
+            )
+            amounts = pad + "".join(f"{format_amount(amount) or '—':>14}" for amount in row.amounts)
+            out.append(
+                "    "
+                + _cell(str(row.page or ""), 6)
+                + _cell(row.code or "", 9)
+                + _cell("  " * max(row.level, 0) + visible_line(row.name), 34)
+                + amounts
+            )
+    out.append("")
+    return out

@@ -23,7 +23,9 @@ def _quote(line: str) -> str:
 
 def _finding_lines(finding: Finding) -> list[str]:
     where = str(finding.location.line or "-")
-    if finding.location.end_line and finding.location.end_line != finding.location.line:
+    if finding.location.page is not None:
+        where = f"p. {finding.location.page}"
+    elif finding.location.end_line and finding.location.end_line != finding.location.line:
         where += f"-{finding.location.end_line}"
     out = [f"  {where:>9}  {finding.severity.value:<7} {finding.code}  {finding.message}"]
     figures = [f"{label} {value}" for label, value in finding.figures()]

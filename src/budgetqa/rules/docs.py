@@ -21,8 +21,15 @@ __all__ = ["example_findings", "render_rule_docs", "rule_page"]
 
 
 def example_findings(rule: RuleSpec, example: RuleExample) -> list[Finding]:
-    """What ``rule`` finds in ``example`` (the example is read as ``example.txt``)."""
-    document = read_bytes(example.data, name="example.txt")
+    """What ``rule`` finds in ``example`` (read as ``example.txt``, or as the pages of
+    ``example.pdf`` when the example sketches PDF pages)."""
+    if example.pdf:
+        from budgetqa.ingest.pdf_synthetic import sketch_pages
+        from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+        document = read_pdf_pages("example.pdf", sketch_pages(example.table))
+    else:
+        document = read_bytes(example.data, name="example.txt")
     return run_rules(document, [rule])
 
 

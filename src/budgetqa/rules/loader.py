@@ -43,7 +43,7 @@ _RULE_KEYS = {
 }  # fmt: skip
 _REQUIRED = ("code", "name", "category", "severity", "check", "message", "rationale")
 _FILE_KEYS = {"version", "rules"}
-_EXAMPLE_KEYS = {"fail", "pass", "lines", "note", "bytes"}
+_EXAMPLE_KEYS = {"fail", "pass", "lines", "note", "bytes", "pdf"}
 #: Regular expressions one rule file may give, in characters in all: compiling costs time per
 #: character (about a second per 100,000 on a slow machine), so this bounds a file's load time.
 MAX_PATTERN_CHARACTERS_PER_FILE = 100_000
@@ -419,7 +419,7 @@ def _examples(raw: object, entry: _Entry) -> tuple[tuple[RuleExample, ...], list
         if len(kinds) != 1 or set(item) - _EXAMPLE_KEYS:
             problems.append(
                 f"{here}: an example has exactly one of 'fail' or 'pass'"
-                " (and optional 'lines', 'note', 'bytes')"
+                " (and optional 'lines', 'note', 'bytes', 'pdf')"
             )
             continue
         kind = kinds[0]
@@ -442,5 +442,9 @@ def _examples(raw: object, entry: _Entry) -> tuple[tuple[RuleExample, ...], list
         if not isinstance(raw_bytes, bool):
             problems.append(f"{here}: an example's 'bytes' is true or false")
             continue
-        examples.append(RuleExample(kind, table, tuple(lines), note, raw_bytes=raw_bytes))
+        pdf = item.get("pdf", False)
+        if not isinstance(pdf, bool):
+            problems.append(f"{here}: an example's 'pdf' is true or false")
+            continue
+        examples.append(RuleExample(kind, table, tuple(lines), note, raw_bytes=raw_bytes, pdf=pdf))
     return tuple(examples), problems

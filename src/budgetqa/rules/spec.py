@@ -27,6 +27,9 @@ class RuleExample:
     note: str = ""
     #: The table's ``\\xNN`` escapes stand for raw bytes (for examples of undecodable input).
     raw_bytes: bool = False
+    #: The table is a sketch of PDF pages (see :mod:`budgetqa.ingest.pdf_synthetic`); ``lines``
+    #: are then the pages where findings must be.
+    pdf: bool = False
 
     @property
     def data(self) -> bytes:

@@ -1,0 +1,816 @@
+"""Reading the tables of a whole 部门预算 PDF: find each table by its title and grid, classify
+it, read its header and rows, and account for every page.
+
+The structure of a table comes from the page, never from a list of names: columns from the
+ruled grid and the header cells over them, a column's role from what its cells hold (codes,
+amounts, text), a row's level from its classification code (类 3 digits → 款 5 → 项 7; 经济分类
+301 → 30101), else from its indentation, else from its numbering (一、 → （一） → 1.). A
+table whose header or hierarchy could not be established carries the problems that say why,
+and is never presented as read.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import regex
+
+from budgetqa.ingest.pdf_geometry import PageGeometry, PdfError, read_pages
+from budgetqa.ingest.pdf_layout import Band, Cell, Grid, TextLine, find_grids, text_lines
+from budgetqa.model import (
+    Column,
+    ColumnRole,
+    Document,
+    PageRole,
+    PageUse,
+    StructureProblem,
+    Table,
+    TableRow,
+)
+from budgetqa.text import AmountOutOfRangeError, is_amount_text, parse_amount
+
+__all__ = ["TableKind", "read_pdf", "read_pdf_pages"]
+
+
+@attrs.frozen
+class TableKind:
+    """What the table reader needs to know of a recognised kind of table."""
+
+    kind: str
+    #: ``function_code``, ``economic_code``, ``unit_project``, ``indentation`` or ``flat``.
+    hierarchy: str = "flat"
+    #: Empty-table notes (本表无数据 …) for this kind.
+    empty_notes: tuple[regex.Pattern[str], ...] = ()
+
+
+#: Given a title line's text, the kind of table it names (or ``None``).
+Classifier = Callable[[str], TableKind | None]
+
+_SPACE = regex.compile(r"\s+")
+_UNIT = regex.compile(r"(?:金额)?单位[:：]\s*(万元|千元|亿元|元)")
+_DEPARTMENT = regex.compile(
+    r"(?:单位|部门|预算单位|编制单位)(?:名称)?[:：]\s*(\S+?)(?:\s|单位[:：]|$)"
+)
+_NOTE = regex.compile(r"^\s*(?:注|说明|备注)\s*\d?\s*[:：]")
+_GENERIC_EMPTY = regex.compile(
+    r"无(?:此项|该项)?(?:政府性基金|国有资本经营)?(?:预算)?(?:收支|支出|收入)?(?:预算|发生额|数据|安排)"
+    r"|本表(?:本年)?(?:无|为空)|空表"
+)
+_PAGE_NUMBER = regex.compile(
+    r"^\s*(?:[-—－]\s*\d+\s*[-—－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+)\s*$"
+)
+_TOTAL_NAME = regex.compile(
+    r"^(?:合计|总计|小计|共计|本年(?:收入|支出)合计|(?:收入|支出)(?:总计|合计)|[\p{Han}]{0,8}合计)$"
+)
+_CODE = regex.compile(r"^\d{3}(?:\d{2}){0,3}$")
+_SPLIT_CODE = regex.compile(r"^\d{2}$")
+_NUMBERING = (
+    ("han", regex.compile(r"^[一二三四五六七八九十]+[、.．]")),
+    ("paren_han", regex.compile(r"^[（(][一二三四五六七八九十]+[)）]")),
+    ("arabic", regex.compile(r"^\d+[、.．](?!\d)")),
+    ("paren_arabic", regex.compile(r"^[（(]\d+[)）]")),
+)
+# Header cells that number the columns (栏次 1 2 3 …) are header, not a row of amounts.
+_COLUMN_NUMBERS = regex.compile(r"栏次|^[\d\s]+$")
+# Hierarchies that always have more than one level below the total when a table has rows.
+_LEVELLED = frozenset({"function_code", "economic_code", "unit_project"})
+# Indentation steps smaller than this (points) are the same level.
+_INDENT_STEP = 3.0
+# A title is a short line; a sentence that names a table is not its title.
+_MAX_TITLE = 60
+
+
+def normal(text: str) -> str:
+    """Text as matched: NFKC, no white space."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def read_pdf(
+    path: str | Path, classify: Classifier | None = None, *, data: bytes | None = None
+) -> Document:
+    """Read every table of the PDF at ``path`` into one :class:`Document`."""
+    return read_pdf_pages(str(path), read_pages(path, data), classify)
+
+
+def read_pdf_pages(
+    path: str, pages: Iterable[PageGeometry], classify: Classifier | None = None
+) -> Document:
+    """Read the tables of already extracted pages (see :func:`read_pdf`).
+
+    ``classify`` names the kind of table a title line announces; by default the shipped
+    table profiles decide.
+
+    Raises:
+        PdfError: no page has a text layer (a scanned document: run OCR first).
+    """
+    builder = _DocumentBuilder(path, classify or default_classifier())
+    for page in pages:
+        builder.add_page(page)
+    if builder.pages and all(
+        role.use is not PageUse.TABLE and role.use is not PageUse.NARRATIVE
+        for role in builder.pages
+    ):
+        scanned = [role.page for role in builder.pages if role.use is PageUse.NO_TEXT]
+        if scanned:
+            reason = (
+                f"no page has a text layer ({len(scanned)} scanned pages): "
+                "run OCR first, e.g. ocrmypdf, and read the result"
+            )
+        else:
+            reason = "every page is blank: there is nothing to read"
+        raise PdfError(reason, path=path)
+    return builder.finish()
+
+
+def default_classifier() -> Classifier:
+    """The classifier of the shipped table profiles."""
+    from budgetqa.ingest.pdf_kinds import classify_title
+
+    return classify_title
+
+
+@attrs.define
+class _TableDraft:
+    kind: TableKind | None
+    title: str
+    first_page: int
+    last_page: int
+    unit: str | None
+    department: str | None
+    header: list[list[Band]] = attrs.Factory(list)  # header bands of the first page
+    labels: list[str] | None = None
+    edges: tuple[float, ...] = ()
+    body: list[tuple[int, Band, tuple[float, ...]]] = attrs.Factory(list)
+    notes: list[str] = attrs.Factory(list)
+
+
+class _DocumentBuilder:
+    def __init__(self, path: str, classify: Classifier) -> None:
+        self.path = path
+        self.classify = classify
+        self.drafts: list[_TableDraft] = []
+        self.pages: list[PageRole] = []
+        self.department: str | None = None
+
+    def add_page(self, page: PageGeometry) -> None:
+        if not page.has_text:
+            use = PageUse.NO_TEXT if page.images else PageUse.BLANK
+            self.pages.append(PageRole(page.number, use))
+            return
+        lines = text_lines(page.glyphs)
+        grids = [grid for grid in find_grids(page, lines) if grid.bands]
+        titles = self._titles(lines, grids)
+        on_page: list[int] = []
+        grid_index = 0
+        events = sorted(
+            [(line.top, "title", line, kind) for line, kind in titles]
+            + [(grid.top, "grid", grid, None) for grid in grids],
+            key=lambda event: event[0],
+        )
+        current = self.drafts[-1] if self.drafts else None
+        for top, what, item, kind in events:
+            if what == "title":
+                assert isinstance(item, TextLine)
+                if _repeats_title(current, item.text, page.number):
+                    continue  # the title printed again on a continuation page
+                current = _TableDraft(
+                    kind=kind,
+                    title=item.text,
+                    first_page=page.number,
+                    last_page=page.number,
+                    unit=self._unit(lines, top),
+                    department=self._department(lines, top),
+                )
+                self.drafts.append(current)
+                on_page.append(len(self.drafts) - 1)
+                continue
+            assert isinstance(item, Grid)
+            grid_index += 1
+            if current is None or (
+                not _has_amounts(item)
+                and current.labels is not None
+                and not _same_header(item, current)
+            ):
+                current = _TableDraft(
+                    kind=None,
+                    title="",
+                    first_page=page.number,
+                    last_page=page.number,
+                    unit=self._unit(lines, top),
+                    department=self._department(lines, top),
+                )
+                self.drafts.append(current)
+            self._add_grid(current, item, page.number)
+            if not on_page or on_page[-1] != len(self.drafts) - 1:
+                on_page.append(len(self.drafts) - 1)
+            current.notes.extend(_notes_below(lines, item, grids))
+        for index in on_page:
+            draft = self.drafts[index]
+            if not draft.body and not draft.notes:
+                draft.notes.extend(_notes_below_title(lines, draft.title))
+        use = PageUse.TABLE if on_page else PageUse.NARRATIVE
+        self.pages.append(PageRole(page.number, use, tuple(sorted(set(on_page)))))
+
+    def _titles(
+        self, lines: Sequence[TextLine], grids: Sequence[Grid]
+    ) -> list[tuple[TextLine, TableKind]]:
+        found: list[tuple[TextLine, TableKind]] = []
+        for position, line in enumerate(lines):
+            if any(
+                grid.top - 1 <= (line.top + line.bottom) / 2 <= grid.bottom + 1 for grid in grids
+            ):
+                continue
+            text = line.text
+            flat = normal(text)
+            if not flat or len(flat) > _MAX_TITLE or flat.endswith("。") or _is_toc_line(text):
+                continue
+            kind = self.classify(text)
+            if kind is None:
+                continue
+            below = lines[position + 1 : position + 6]
+            followed = any(grid.top >= line.bottom - 1 for grid in grids) or any(
+                _UNIT.search(normal(other.text)) or _GENERIC_EMPTY.search(normal(other.text))
+                for other in below
+            )
+            if followed:
+                found.append((line, kind))
+        return found
+
+    def _unit(self, lines: Sequence[TextLine], top: float) -> str | None:
+        for line in lines:
+            if line.top >= top - 1:
+                found = _UNIT.search(normal(line.text))
+                if found:
+                    return found.group(1)
+                if line.top > top + 200:
+                    break
+        return None
+
+    def _department(self, lines: Sequence[TextLine], top: float) -> str | None:
+        for line in lines:
+            if line.top >= top - 1 and line.top <= top + 200:
+                found = _DEPARTMENT.search(unicodedata.normalize("NFKC", line.text))
+                if found:
+                    self.department = self.department or found.group(1)
+                    return found.group(1)
+        return None
+
+    def _add_grid(self, draft: _TableDraft, grid: Grid, page: int) -> None:
+        draft.last_page = page
+        bands = list(grid.bands)
+        start = 0
+        if draft.labels is None:
+            while start < len(bands) and _is_header_band(bands[start]):
+                start += 1
+            draft.header = [bands[:start]]
+            draft.labels = _labels(bands[:start], grid.columns)
+            draft.edges = grid.edges
+        else:
+            # A continuation repeats the header (or not): skip the bands that match it.
+            header_texts = {normal(cell.text) for band in draft.header[0] for cell in band.cells}
+            while (
+                start < len(bands)
+                and _is_header_band(bands[start])
+                and all(normal(cell.text) in header_texts for cell in bands[start].cells)
+            ):
+                start += 1
+        for band in bands[start:]:
+            if _is_furniture(band):
+                continue
+            if grid.edges != draft.edges:
+                band = _remap(band, grid.edges, draft.edges)
+            draft.body.append((page, band, draft.edges))
+
+    def finish(self) -> Document:
+        tables = tuple(_table(draft) for draft in self.drafts)
+        return Document(
+            path=self.path,
+            layout="pdf",
+            encoding=None,
+            department=self.department,
+            unit_of_money=next(
+                (table.unit_of_money for table in tables if table.unit_of_money), None
+            ),
+            title=None,
+            rows=(),
+            fragments=(),
+            line_roles=(),
+            tables=tables,
+            pages=tuple(self.pages),
+        )
+
+
+def _remap(band: Band, edges: Sequence[float], target: Sequence[float]) -> Band:
+    """A continuation page's row in the columns of the table's first page, by position.
+
+    A continuation grid may be ruled a little differently (a stray line, a column drawn a
+    point wider); each cell goes to the first page's columns whose middles it covers.
+    """
+    middles = [(left + right) / 2 for left, right in itertools.pairwise(target)]
+    cells: list[Cell] = []
+    for cell in band.cells:
+        left, right = edges[cell.first], edges[cell.last + 1]
+        covered = [index for index, middle in enumerate(middles) if left <= middle <= right]
+        if not covered:
+            centre = (left + right) / 2
+            covered = [min(range(len(middles)), key=lambda index: abs(middles[index] - centre))]
+        cells.append(attrs.evolve(cell, first=covered[0], last=covered[-1]))
+    return attrs.evolve(band, cells=tuple(cells))
+
+
+def _is_toc_line(text: str) -> bool:
+    """A line of the table of contents: a title, leader dots, a page number (linear time)."""
+    rest = text.rstrip().rstrip("0123456789").rstrip()
+    return rest.endswith(("...", "……", "···", "----", "．．．"))
+
+
+def _repeats_title(draft: _TableDraft | None, title: str, page: int) -> bool:
+    """True when ``title`` heads the next page of the table ``draft`` (printed on each page)."""
+    return (
+        draft is not None
+        and draft.labels is not None
+        and draft.last_page == page - 1
+        and normal(draft.title) == normal(title)
+    )
+
+
+def _has_amounts(grid: Grid) -> bool:
+    return any(_amount_cell(cell) for band in grid.bands for cell in band.cells)
+
+
+def _same_header(grid: Grid, draft: _TableDraft) -> bool:
+    if not draft.header:
+        return False
+    texts = {normal(cell.text) for band in draft.header[0] for cell in band.cells}
+    first = grid.bands[0] if grid.bands else None
+    return first is not None and all(normal(cell.text) in texts for cell in first.cells)
+
+
+def _amount_cell(cell: Cell) -> bool:
+    return "\n" not in cell.text and is_amount_text(cell.text)
+
+
+def _is_header_band(band: Band) -> bool:
+    texts = [cell.text for cell in band.cells]
+    if (
+        any(_COLUMN_NUMBERS.search(normal(text)) for text in texts)
+        and all(normal(text).isdigit() or "栏次" in normal(text) for text in texts)
+        and any("栏次" in normal(text) for text in texts)
+    ):
+        return True
+    return not any(_amount_cell(cell) for cell in band.cells)
+
+
+def _is_furniture(band: Band) -> bool:
+    return all(_PAGE_NUMBER.match(cell.text) for cell in band.cells) and len(band.cells) == 1
+
+
+def _labels(header: Sequence[Band], columns: int) -> list[str]:
+    """Each leaf column's header: stacked cells of the same span join as one wrapped label,
+    a cell spanning more columns is a group label above (``财政拨款/一般公共预算``)."""
+    labels: list[list[tuple[tuple[int, int], str]]] = [[] for _ in range(columns)]
+    for band in header:
+        for cell in band.cells:
+            for column in range(cell.first, min(cell.last, columns - 1) + 1):
+                parts = labels[column]
+                span = (cell.first, cell.last)
+                text = normal(cell.text)
+                if parts and parts[-1][0] == span:
+                    parts[-1] = (span, parts[-1][1] + text)
+                else:
+                    parts.append((span, text))
+    return ["/".join(text for _, text in parts) for parts in labels]
+
+
+# --- turning drafts into tables ---------------------------------------------------------------
+
+
+def _table(draft: _TableDraft) -> Table:
+    kind = draft.kind
+    labels = draft.labels or []
+    problems: list[tuple[StructureProblem, str]] = []
+    note = " ".join(draft.notes) or None
+    empty_note = note is not None and (
+        _GENERIC_EMPTY.search(normal(note)) is not None
+        or any(pattern.search(normal(note)) for pattern in (kind.empty_notes if kind else ()))
+    )
+    if draft.labels is None:
+        if not empty_note:
+            problems.append(
+                (
+                    StructureProblem.NO_HEADER,
+                    f"page {draft.first_page}: no ruled grid under the title",
+                )
+            )
+        return Table(
+            kind=kind.kind if kind else "unknown",
+            title=draft.title,
+            columns=(),
+            rows=(),
+            unit_of_money=draft.unit,
+            pages=(draft.first_page, draft.last_page),
+            department=draft.department,
+            note=note,
+            problems=tuple(problems),
+        )
+    roles = _roles(labels, draft.body)
+    sides = _sides(labels, roles, draft.header[0] if draft.header else [])
+    columns = tuple(
+        Column(
+            key=f"c{index + 1}",
+            header=label or f"column {index + 1}",
+            role=role,
+            side=sides[index],
+        )
+        for index, (label, role) in enumerate(zip(labels, roles, strict=True))
+    )
+    if not any(label for label in labels):
+        problems.append(
+            (
+                StructureProblem.NO_HEADER,
+                f"page {draft.first_page}: no column header above the rows",
+            )
+        )
+    if ColumnRole.MONEY not in roles:
+        problems.append(
+            (StructureProblem.NO_MONEY_COLUMN, f"page {draft.first_page}: no column of amounts")
+        )
+    rows, unread = _rows(draft, columns)
+    if unread:
+        problems.append((StructureProblem.UNREAD_CELLS, "; ".join(unread[:5])))
+    if not rows and not empty_note:
+        problems.append(
+            (StructureProblem.NO_ROWS, f"page {draft.first_page}: no rows and no note saying why")
+        )
+    hierarchy = kind.hierarchy if kind else "flat"
+    items = [row for row in rows if row.level > 0]
+    if (
+        hierarchy in _LEVELLED
+        and len(items) > 3
+        and len({row.level for row in items}) == 1
+        and any(row.amounts and any(row.amounts) for row in items)
+    ):
+        problems.append(
+            (
+                StructureProblem.FLAT_HIERARCHY,
+                f"pages {draft.first_page}–{draft.last_page}: all {len(items)} rows on one level "
+                f"(expected {hierarchy.replace('_', ' ')} levels)",
+            )
+        )
+    return Table(
+        kind=kind.kind if kind else "unknown",
+        title=draft.title,
+        columns=columns,
+        rows=tuple(rows),
+        unit_of_money=draft.unit,
+        pages=(draft.first_page, draft.last_page),
+        department=draft.department,
+        note=note,
+        problems=tuple(problems),
+    )
+
+
+def _roles(
+    labels: Sequence[str], body: Sequence[tuple[int, Band, tuple[float, ...]]]
+) -> list[ColumnRole]:
+    counts = [[0, 0, 0, 0] for _ in labels]  # amounts, codes, text, cells
+    for _, band, _ in body:
+        for cell in band.cells:
+            if cell.first != cell.last:
+                continue
+            if cell.first >= len(labels):
+                continue
+            flat = normal(cell.text)
+            count = counts[cell.first]
+            count[3] += 1
+            if _CODE.match(flat) or (_SPLIT_CODE.match(flat) and _code_label(labels[cell.first])):
+                count[1] += 1
+            elif _amount_cell(cell):
+                count[0] += 1
+            else:
+                count[2] += 1
+    roles: list[ColumnRole] = []
+    for label, (amounts, codes, texts, cells) in zip(labels, counts, strict=True):
+        if _code_label(label) or (cells and codes >= 0.8 * cells and codes > 0):
+            roles.append(ColumnRole.CODE)
+        elif cells and amounts >= 0.8 * cells:
+            roles.append(ColumnRole.MONEY)
+        elif texts or _name_label(label):
+            roles.append(ColumnRole.TEXT)
+        else:
+            roles.append(ColumnRole.MONEY)  # an empty column under a money header
+    # The first text column of each run of columns is the name; other text columns are text.
+    named = False
+    for index, role in enumerate(roles):
+        if role is ColumnRole.MONEY:
+            named = (
+                False
+                if index + 1 < len(roles) and roles[index + 1] is not ColumnRole.MONEY
+                else named
+            )
+            continue
+        if role is ColumnRole.TEXT and not named:
+            roles[index] = ColumnRole.NAME
+            named = True
+        elif role is ColumnRole.CODE:
+            named = False
+    return roles
+
+
+_CODE_LABEL = regex.compile(r"编码|代码|^(?:.*/)?(?:类|款|项)$")
+_NAME_LABEL = regex.compile(r"名称|项目|科目|单位")
+
+
+def _code_label(label: str) -> bool:
+    last = label.rsplit("/", 1)[-1]
+    return bool(_CODE_LABEL.search(last))
+
+
+def _name_label(label: str) -> bool:
+    return bool(_NAME_LABEL.search(label.rsplit("/", 1)[-1]))
+
+
+def _sides(
+    labels: Sequence[str], roles: Sequence[ColumnRole], header: Sequence[Band]
+) -> list[str | None]:
+    """For a paired table (two name columns, each followed by amounts), which half each
+    column is in: ``income``/``expenditure`` from the group label, else ``left``/``right``."""
+    names = [index for index, role in enumerate(roles) if role is ColumnRole.NAME]
+    if len(names) != 2:
+        return [None] * len(labels)
+    split = names[1]
+    # Each half takes its side from the group label over its name column (收入 / 支出).
+    left = labels[names[0]].split("/", 1)[0]
+    right = labels[split].split("/", 1)[0]
+    left_side = "income" if "收" in left and "支" not in left else "left"
+    right_side = "expenditure" if "支" in right and "收" not in right else "right"
+    return [left_side if index < split else right_side for index in range(len(labels))]
+
+
+def _rows(draft: _TableDraft, columns: tuple[Column, ...]) -> tuple[list[TableRow], list[str]]:
+    sides = sorted({column.side for column in columns}, key=lambda side: side or "")
+    if sides != [None]:
+        sides = [column.side for column in columns if column.role is ColumnRole.NAME]
+    rows: list[TableRow] = []
+    unread: list[str] = []
+    for side in sides:
+        part = [index for index, column in enumerate(columns) if column.side == side]
+        rows.extend(_side_rows(draft, columns, part, side, len(rows), unread))
+    rows.sort(key=lambda row: (row.page or 0, row.line, 0 if row.side != "expenditure" else 1))
+    renumbered = _renumber(rows)
+    return renumbered, unread
+
+
+def _renumber(rows: list[TableRow]) -> list[TableRow]:
+    mapping = {row.index: position for position, row in enumerate(rows)}
+    return [
+        attrs.evolve(
+            row,
+            index=mapping[row.index],
+            parent=None if row.parent is None else mapping[row.parent],
+        )
+        for row in rows
+    ]
+
+
+@attrs.define
+class _Raw:
+    page: int
+    line: int
+    end_line: int
+    code: str | None
+    name: str
+    indent: float
+    amounts: tuple[Decimal | None, ...]
+    texts: tuple[str, ...]
+
+
+def _side_rows(
+    draft: _TableDraft,
+    columns: tuple[Column, ...],
+    part: Sequence[int],
+    side: str | None,
+    offset: int,
+    unread: list[str],
+) -> list[TableRow]:
+    codes = [index for index in part if columns[index].role is ColumnRole.CODE]
+    name = next((index for index in part if columns[index].role is ColumnRole.NAME), None)
+    money = [index for index in part if columns[index].role is ColumnRole.MONEY]
+    text = [index for index in part if columns[index].role is ColumnRole.TEXT]
+    raws: list[_Raw] = []
+    split_code: list[str] = []
+    for page, band, edges in draft.body:
+        cells = {column: band.cell(column) for column in part}
+        name_cell = cells.get(name) if name is not None else None
+        if name_cell is None:
+            # A cell spanning code and name columns (合计 across both) holds the name.
+            name_cell = next(
+                (
+                    cell
+                    for cell in cells.values()
+                    if cell is not None and cell.first != cell.last and not _amount_cell(cell)
+                ),
+                None,
+            )
+        code_parts = [_cell_text(cells[index], name_cell) for index in codes]
+        amounts: list[Decimal | None] = []
+        for index in money:
+            cell = cells[index]
+            if cell is None or cell is name_cell:
+                amounts.append(None)
+                continue
+            try:
+                amounts.append(parse_amount(cell.text.replace("\n", "")))
+            except (ValueError, AmountOutOfRangeError):
+                amounts.append(None)
+                unread.append(f"page {page}: {cell.text!r} under {columns[index].header}")
+        name_text = _join(name_cell.text) if name_cell is not None else ""
+        if (
+            not name_text
+            and not any(amount is not None for amount in amounts)
+            and not any(code_parts)
+        ):
+            continue
+        code = _full_code(code_parts, split_code)
+        line = int(band.top)
+        raws.append(
+            _Raw(
+                page=page,
+                line=max(1, line),
+                end_line=max(1, int(band.bottom)),
+                code=code,
+                name=name_text,
+                indent=(name_cell.x0 - edges[name_cell.first]) if name_cell is not None else 0.0,
+                amounts=tuple(amounts),
+                texts=tuple(_join(cell.text) if (cell := cells[index]) else "" for index in text),
+            )
+        )
+    return _hierarchy(raws, side, offset)
+
+
+def _cell_text(cell: Cell | None, taken: Cell | None) -> str:
+    """A cell's normalised text; empty for a blank cell or one already read as the name."""
+    if cell is None or cell is taken:
+        return ""
+    return normal(cell.text)
+
+
+def _join(text: str) -> str:
+    return "".join(piece.strip() for piece in text.split("\n"))
+
+
+def _full_code(parts: Sequence[str], context: list[str]) -> str | None:
+    """The row's code: one code column as printed, or 类/款/项 columns joined onto the codes
+    above (``208`` then ``05`` then ``01`` is 2080501)."""
+    present = [part for part in parts if part]
+    if not present:
+        return None
+    if len(parts) == 1:
+        return present[0] if _CODE.match(present[0]) else None
+    # Split columns: the position of the last printed part says the level.
+    level = max(index for index, part in enumerate(parts) if part)
+    pieces = list(parts[: level + 1])
+    for index in range(level):
+        if not pieces[index]:
+            pieces[index] = context[index] if index < len(context) else ""
+    del context[:]
+    context.extend(pieces)
+    joined = "".join(pieces)
+    return joined if _CODE.match(joined) else None
+
+
+def _hierarchy(raws: Sequence[_Raw], side: str | None, offset: int) -> list[TableRow]:
+    levels = _levels(raws)
+    rows: list[TableRow] = []
+    stack: list[tuple[int, int]] = []  # (level, index)
+    last_with_code: dict[str, int] = {}  # the latest row printed with each code
+    for position, (raw, level) in enumerate(zip(raws, levels, strict=True)):
+        index = offset + position
+        if raw.code is not None:
+            # The parent is the latest row whose code is the longest proper prefix of this one.
+            parent = next(
+                (
+                    last_with_code[raw.code[:cut]]
+                    for cut in range(len(raw.code) - 1, 0, -1)
+                    if raw.code[:cut] in last_with_code
+                ),
+                None,
+            )
+            last_with_code[raw.code] = index
+            if parent is None:
+                parent = next((i for lv, i in stack if lv == 0), None)
+        else:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            parent = stack[-1][1] if stack and level > 0 else None
+        if level == 0:
+            stack = [(0, index)]
+        else:
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, index))
+        rows.append(
+            TableRow(
+                index=index,
+                level=level,
+                code=raw.code,
+                name=raw.name,
+                parent=parent,
+                amounts=raw.amounts,
+                page=raw.page,
+                line=raw.line,
+                end_line=max(raw.line, raw.end_line),
+                texts=raw.texts,
+                side=side,
+            )
+        )
+    return rows
+
+
+def _levels(raws: Sequence[_Raw]) -> list[int]:
+    """Each row's level: 0 for totals; by code length, else indentation, else numbering."""
+    totals = [bool(_TOTAL_NAME.match(normal(raw.name))) and raw.code is None for raw in raws]
+    if any(raw.code for raw in raws):
+        lengths = sorted({len(raw.code) for raw in raws if raw.code})
+        rank = {length: position + 1 for position, length in enumerate(lengths)}
+        levels = []
+        for raw, total in zip(raws, totals, strict=True):
+            if total:
+                levels.append(0)
+            elif raw.code:
+                levels.append(rank[len(raw.code)])
+            else:
+                levels.append(levels[-1] if levels and levels[-1] > 0 else 1)
+        return levels
+    indents = _indent_levels(
+        [raw.indent for raw, total in zip(raws, totals, strict=True) if not total]
+    )
+    if len(set(indents.values())) > 1:
+        return [
+            0 if total else indents[_indent_key(raw.indent)]
+            for raw, total in zip(raws, totals, strict=True)
+        ]
+    styles: list[str] = []
+    levels = []
+    for raw, total in zip(raws, totals, strict=True):
+        if total:
+            levels.append(0)
+            continue
+        style = next(
+            (name for name, pattern in _NUMBERING if pattern.match(normal(raw.name))), None
+        )
+        if style is None:
+            levels.append(levels[-1] if levels and levels[-1] > 0 else 1)
+            continue
+        if style not in styles:
+            styles.append(style)
+        levels.append(styles.index(style) + 1)
+    return levels
+
+
+def _indent_key(indent: float) -> int:
+    return round(indent / _INDENT_STEP)
+
+
+def _indent_levels(indents: Sequence[float]) -> dict[int, int]:
+    keys = sorted({_indent_key(indent) for indent in indents})
+    levels: dict[int, int] = {}
+    level = 0
+    previous: int | None = None
+    for key in keys:
+        if previous is None or key - previous > 1:
+            level += 1
+        levels[key] = level
+        previous = key
+    return levels
+
+
+def _notes_below(lines: Sequence[TextLine], grid: Grid, grids: Sequence[Grid]) -> list[str]:
+    following = [other.top for other in grids if other.top > grid.bottom]
+    limit = min(following, default=float("inf"))
+    notes: list[str] = []
+    collecting = False
+    notes_bottom = 0.0
+    for line in lines:
+        if line.top < grid.bottom - 1 or line.top >= limit:
+            continue
+        if _NOTE.match(line.text) or _GENERIC_EMPTY.search(normal(line.text)):
+            collecting = True
+        elif collecting and line.top - notes_bottom > 2 * (line.bottom - line.top):
+            collecting = False
+        if collecting:
+            notes.append(line.text)
+            notes_bottom = line.bottom
+        else:
+            notes_bottom = 0.0
+    return notes
+
+
+def _notes_below_title(lines: Sequence[TextLine], title: str) -> list[str]:
+    """For a title with no grid: the note lines on its page (本部门无政府性基金预算 …)."""
+    return [line.text for line in lines if _GENERIC_EMPTY.search(normal(line.text))]
