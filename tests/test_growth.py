@@ -28,6 +28,7 @@ import multiprocessing
 import pkgutil
 import sys
 import time
+import tracemalloc
 import types
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -57,7 +58,7 @@ from budgetqa.ingest.header import _DEPARTMENT, parse_preamble
 from budgetqa.ingest.indicators import parse_indicators
 from budgetqa.ingest.layout_text import _FIGURE, amount_line
 from budgetqa.model import COLUMN_LABELS, TextPiece, format_amount
-from budgetqa.report import render_report
+from budgetqa.report import iter_report, render_report
 from budgetqa.rules import load_builtin_rules
 from budgetqa.text import JoinedText, squeeze_name
 
@@ -798,6 +799,27 @@ def test_32000_junk_rows_make_a_json_report_that_does_not_grow(tmp_path):
         sizes[lines] = output.stat().st_size
     # The same report but for the digits of the line numbers.
     assert max(sizes.values()) - min(sizes.values()) < 100, sizes
+
+
+@pytest.mark.parametrize("format", ["json", "sarif"])
+def test_writing_a_report_takes_the_memory_of_one_finding(format, examples, tmp_path):
+    # What the CLI does with --format json/sarif -o FILE: the pieces written as they come.
+    base = budgetqa.audit(list(examples.values()))
+    peaks, sizes = {}, {}
+    for size in (1, 64):  # 159 and 10,176 findings
+        report = attrs.evolve(base, findings=base.findings * size)
+        output = tmp_path / f"{size}.{format}"
+        with output.open("w", encoding="utf-8") as stream:
+            tracemalloc.start()
+            try:
+                start = tracemalloc.get_traced_memory()[0]
+                stream.writelines(iter_report(report, format))
+                peaks[size] = tracemalloc.get_traced_memory()[1] - start
+            finally:
+                tracemalloc.stop()
+        sizes[size] = output.stat().st_size
+    assert sizes[64] > 50 * sizes[1]  # a report about 64 times the size...
+    assert peaks[64] < 1.5 * peaks[1] < sizes[1], (peaks, sizes)  # ...in the same memory
 
 
 def _goal_missing_rows(count: int, first: int = 0) -> list[str]:
