@@ -159,3 +159,15 @@ def test_zengcheng_form_default_text_as_a_target(reports):
         (148, 149), (191, 192), (206, 208), (224, 225), (292, 292), (292, 293),
     ]  # fmt: skip
     assert {f.actual for f in found} == {"制定预算时的计划数"}
+
+
+def test_yuexiu_rows_that_lost_cells_are_listed_row_by_row(reports):
+    # Runs of up to 12 consecutive rows lost cells the same way: each row is its own finding
+    # (only runs longer than checks.consecutive.ROWS_LISTED are one finding).
+    lost = reports["yuexiu"].by_code("ST103")
+    assert [finding.location.line for finding in lost] == [
+        11, 12, 13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 26, 27, 28, 29, 30, 31, 33, 34, 35, 36,
+        37, 38, 40, 41, 42, 43, 44,
+    ]  # fmt: skip
+    assert all(finding.location.end_line == finding.location.line for finding in lost)
+    assert not any("alike" in finding.message for report in reports.values() for finding in report)

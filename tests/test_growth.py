@@ -22,11 +22,13 @@ import enum
 import gc
 import importlib
 import itertools
+import json
 import math
 import multiprocessing
 import pkgutil
 import sys
 import time
+import tracemalloc
 import types
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -42,7 +44,9 @@ import budgetqa
 from budgetqa import synthetic
 from budgetqa.checks import engine as engine_module
 from budgetqa.checks import explain as explain_module
-from budgetqa.checks.budget import PatternBudget
+from budgetqa.checks.base import Hit
+from budgetqa.checks.budget import PatternBudget, RuleStopped
+from budgetqa.checks.consecutive import ROWS_LISTED, consecutive_rows, merge_consecutive
 from budgetqa.checks.engine import QUOTE_LIMIT
 from budgetqa.checks.indicator_over_limit import _PERCENT
 from budgetqa.checks.indicator_value_mismatch import _TARGET, last_target
@@ -56,7 +60,7 @@ from budgetqa.ingest.layout_text import _FIGURE, amount_line
 from budgetqa.ingest.pdf_synthetic import sketch_pages
 from budgetqa.ingest.pdf_tables import read_pdf_pages
 from budgetqa.model import COLUMN_LABELS, TextPiece, format_amount
-from budgetqa.report import render_report
+from budgetqa.report import iter_report, render_report
 from budgetqa.rules import load_builtin_rules
 from budgetqa.text import JoinedText, squeeze_name
 
@@ -702,14 +706,15 @@ def test_explanations_are_those_of_comparing_every_pair(table):
 # --- junk lines ------------------------------------------------------------------------------
 
 
-def _tsv_with_junk(lines: int) -> bytes:
+def _tsv_with_junk(lines: int, junk: str = "\t\tjunk{}") -> bytes:
+    """A small sound table followed by ``lines`` junk lines, ``junk`` filled with each number."""
     table = [
         HEADER,
         "合计\t5.00\t5.00\t\t\t\t",
         "某区就业服务中心\t5.00\t5.00\t\t\t\t",
         f"甲项目经费\t5.00\t5.00\t\t\t开展工作。\t{INDICATOR}",
     ]
-    table += [f"\t\tjunk{number}" for number in range(lines)]
+    table += [junk.format(number) for number in range(lines)]
     return "\n".join(table).encode("utf-8")
 
 
@@ -752,6 +757,148 @@ def test_junk_lines_apart_or_of_another_kind_stay_apart():
     report = budgetqa.audit(read_bytes("\n".join(table).encode("utf-8"), name="j.txt"))
     spans = [(f.location.line, f.location.end_line) for f in report.by_code("ST101")]
     assert spans == [(5, 7), (8, 8), (10, 10)]
+
+
+#: Junk lines that the tab-separated reader takes for project rows.
+JUNK_ROWS = {
+    "bare names": "junk{0}",
+    "names and empty cells": "junk{0}\t\t\t\t\t\t",
+    "text in the money cells": "junk{0}\tx{0}\ty{0}",
+    "mojibake in every other cell": "锟斤拷{0}\t烫{0}\t\t\t\t屯{0}\t",
+}
+
+
+@pytest.mark.parametrize("junk", JUNK_ROWS.values(), ids=list(JUNK_ROWS))
+def test_junk_lines_read_as_rows_make_one_finding_per_rule(junk):
+    codes = set()
+    for size in SIZES:
+        lines = 100 * size
+        document = read_bytes(_tsv_with_junk(lines, junk), name="junk.txt")
+        assert document.stats.rows_project == 1 + lines  # every junk line is a row...
+        report = budgetqa.audit(document)
+        assert report.findings, "the junk rows are reported"
+        for finding in report:  # ...and each rule reports them all in one finding
+            assert (finding.location.line, finding.location.end_line) == (5, 4 + lines)
+            assert finding.location.row == junk.format(0).split("\t")[0]
+            assert finding.message.endswith(
+                f" (the first of {lines:,} alike on lines 5–{4 + lines})"
+            )
+        assert len({finding.code for finding in report}) == len(report.findings)
+        codes.add(frozenset(finding.code for finding in report))
+    assert len(codes) == 1, codes  # the same rules at every size
+
+
+def _peak_memory(function) -> int:
+    """The most memory ``function()`` had allocated at once, traced (a size, not a timing)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        function()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def test_32000_junk_rows_make_a_json_report_that_does_not_grow(tmp_path):
+    from budgetqa import cli
+
+    sizes = {}
+    for lines in (500, 4_000, 32_000):
+        folder = tmp_path / f"{lines:05}"  # paths of one length: only the line numbers differ
+        folder.mkdir()
+        path = folder / "junk.txt"
+        path.write_bytes(_tsv_with_junk(lines, "junk{0}"))
+        output = folder / "report.json"
+        command = ["audit", str(path), "--format", "json", "-o", str(output)]
+        if lines != 4_000:
+            assert cli.main(command) == 1
+        else:  # auditing and writing the report take no more memory than reading the file
+            reading = _peak_memory(lambda path=path: budgetqa.read(path))
+            auditing = _peak_memory(lambda command=command: cli.main(command))
+            assert auditing < 1.25 * reading, (auditing, reading)
+        report = json.loads(output.read_text("utf-8"))
+        assert report["documents"][0]["stats"]["rows_project"] == 1 + lines
+        assert report["summary"]["by_code"] == {"ST102": 1, "ST103": 1, "ST104": 1, "ST105": 1}
+        for finding in report["findings"]:
+            assert (finding["location"]["line"], finding["location"]["end_line"]) == (5, 4 + lines)
+        sizes[lines] = output.stat().st_size
+    # The same report but for the digits of the line numbers.
+    assert max(sizes.values()) - min(sizes.values()) < 100, sizes
+
+
+@pytest.mark.parametrize("format", ["json", "sarif"])
+def test_writing_a_report_takes_the_memory_of_one_finding(format, examples, tmp_path):
+    # What the CLI does with --format json/sarif -o FILE: the pieces written as they come.
+    base = budgetqa.audit(list(examples.values()))
+    peaks, sizes = {}, {}
+    for size in (1, 64):  # 159 and 10,176 findings
+        report = attrs.evolve(base, findings=base.findings * size)
+        output = tmp_path / f"{size}.{format}"
+        with output.open("w", encoding="utf-8") as stream:
+            tracemalloc.start()
+            try:
+                start = tracemalloc.get_traced_memory()[0]
+                stream.writelines(iter_report(report, format))
+                peaks[size] = tracemalloc.get_traced_memory()[1] - start
+            finally:
+                tracemalloc.stop()
+        sizes[size] = output.stat().st_size
+    assert sizes[64] > 50 * sizes[1]  # a report about 64 times the size...
+    assert peaks[64] < 1.5 * peaks[1] < sizes[1], (peaks, sizes)  # ...in the same memory
+
+
+def _goal_missing_rows(count: int, first: int = 0) -> list[str]:
+    return [f"项目{first + n}\t1.00\t1.00\t\t\t\t{INDICATOR}" for n in range(count)]
+
+
+def _audit_rows(rows: list[str]) -> budgetqa.Report:
+    table = [HEADER, "合计\t5.00\t5.00\t\t\t\t", "某区就业服务中心\t5.00\t5.00\t\t\t\t", *rows]
+    return budgetqa.audit(read_bytes("\n".join(table).encode("utf-8"), name="rows.txt"))
+
+
+def test_alike_rows_are_listed_one_by_one_up_to_the_limit():
+    listed = _audit_rows(_goal_missing_rows(ROWS_LISTED)).by_code("ST104")
+    assert [finding.location.line for finding in listed] == list(range(4, 4 + ROWS_LISTED))
+    assert not any("alike" in finding.message for finding in listed)
+
+    (merged,) = _audit_rows(_goal_missing_rows(ROWS_LISTED + 1)).by_code("ST104")
+    last = 4 + ROWS_LISTED
+    assert (merged.location.line, merged.location.end_line) == (4, last)
+    assert merged.message == (
+        f"项目0: project has no goal (绩效目标) (the first of {ROWS_LISTED + 1} alike on lines 4–{last})"
+    )
+    assert merged.source[0].startswith("项目0\t")
+
+
+def test_a_row_in_between_or_a_different_reason_breaks_a_run():
+    with_goal = f"有目标的项目\t1.00\t1.00\t\t\t开展工作。\t{INDICATOR}"
+    rows = [*_goal_missing_rows(25), "", with_goal, *_goal_missing_rows(25, first=25)]
+    spans = [(f.location.line, f.location.end_line) for f in _audit_rows(rows).by_code("ST104")]
+    assert spans == [(4, 28), (31, 55)]  # the blank line joins, the row with a goal parts
+
+    # Rows that lost cells are alike only when their figures were placed the same way.
+    no_figures = "无数字{}"  # 6 cells lost, nothing to place
+    figures = "有数字{}\t1.00\t1.00\t开展工作。\t" + INDICATOR  # 2 lost, placed by the sums
+    alternating = [(no_figures if n % 2 else figures).format(n) for n in range(30)]
+    lost = _audit_rows(alternating).by_code("ST103")
+    assert len(lost) == 30
+    assert len({finding.message.split(": ", 1)[1] for finding in lost}) == 2
+
+
+def test_a_rule_that_stops_during_a_run_still_reports_the_rows_before():
+    document = read_bytes(_tsv_with_junk(5, "junk{0}"), name="junk.txt")
+    hits = [Hit(span=row.span, row=row, key=str(row.index)) for row in document.rows[3:]]
+    assert [hit.row.name for hit in hits] == ["junk0", "junk1", "junk2", "junk3", "junk4"]
+
+    def stopping():
+        yield from hits
+        raise RuleStopped("its patterns used up the rule's budget", line=10, row="junk5")
+
+    merged = merge_consecutive(stopping(), consecutive_rows(), document)
+    assert [hit for hit, _ in itertools.islice(merged, len(hits))] == hits  # held, then reported
+    with pytest.raises(RuleStopped):
+        next(merged)
 
 
 def _reachable_types(roots) -> set[type]:

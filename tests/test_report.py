@@ -8,12 +8,17 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import budgetqa
+from budgetqa import cli
 from budgetqa.findings import SCHEMA_VERSION, Severity
 from budgetqa.ingest import read_bytes
-from budgetqa.report import render_report
+from budgetqa.report import iter_report, render_report
+from budgetqa.report.json_text import iter_json
 from budgetqa.report.markdown import escape_markdown
+from budgetqa.text import escape_json_controls
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parent.parent / "docs" / "report.schema.json").read_text("utf-8")
@@ -52,6 +57,71 @@ def test_json_report_matches_the_published_schema(examples_report):
         "expected", "actual", "difference", "related", "explanation", "source",
     }  # fmt: skip
     assert set(finding["location"]) == {"path", "line", "end_line", "unit", "row", "page", "table"}
+
+
+def _as_json_dumps_writes(value) -> str:
+    """What the JSON outputs were before they were written a finding at a time: the text of
+    ``json.dumps(..., indent=2)``, acting characters escaped."""
+    return escape_json_controls(json.dumps(value, ensure_ascii=False, indent=2)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def acting_report(hostile_report):
+    """The hostile report with acting characters, a lone surrogate and an emoji in a finding."""
+    finding = hostile_report.findings[0]
+    text = "\x1b[31m\u202e\u2028\ud800\ufffe\x7f\U0001f600 <b>"
+    odd = attrs.evolve(finding, message=text, source=(text, ""), related=("x", text))
+    return attrs.evolve(hostile_report, findings=(odd, *hostile_report.findings))
+
+
+@pytest.mark.parametrize("which", ["examples_report", "hostile_report", "acting_report"])
+def test_json_and_sarif_reports_are_the_text_json_dumps_writes(which, request):
+    report = request.getfixturevalue(which)
+    assert render_report(report, "json") == _as_json_dumps_writes(report.to_dict())
+    sarif = render_report(report, "sarif")
+    assert sarif == _as_json_dumps_writes(json.loads(sarif))
+    for format in ("json", "sarif"):
+        assert "".join(iter_report(report, format)) == render_report(report, format)
+
+
+def test_the_cli_writes_json_as_json_dumps_writes_it(tmp_path, capsys, examples_report):
+    output = tmp_path / "report.json"
+    assert cli.main(["audit", "--examples", "--format", "json", "-o", str(output)]) == 1
+    expected = _as_json_dumps_writes(examples_report.to_dict())
+    assert output.read_text("utf-8") == expected
+    assert cli.main(["audit", "--examples", "--format", "json"]) == 1
+    assert capsys.readouterr().out == expected
+
+    assert cli.main(["parse", "--examples", "--format", "json", "-o", str(output)]) == 0
+    documents = [budgetqa.read(path).to_dict() for path in budgetqa.example_paths()]
+    assert output.read_text("utf-8") == _as_json_dumps_writes(documents)
+
+
+_JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text() | st.integers() | st.booleans() | st.none(), inner)
+    ),
+    max_leaves=40,
+)
+
+
+def _lazy(value):
+    """``value`` with every list an iterator, as a renderer passes the findings."""
+    if isinstance(value, dict):
+        return {key: _lazy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return iter([_lazy(item) for item in value])
+    return value
+
+
+@given(_JSON_VALUES, st.booleans())
+def test_json_written_in_pieces_is_the_text_json_dumps_writes(value, lazy):
+    text = "".join(iter_json(_lazy(value) if lazy else value))
+    assert text == json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def test_finding_ids_are_stable_across_runs(examples_report):

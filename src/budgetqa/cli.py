@@ -17,7 +17,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -208,23 +208,27 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
-def _write(output: Path | None, text: str, *, inputs: Sequence[str | Path] = ()) -> None:
-    """Write a report to ``output`` (standard output when ``None``).
+def _write(
+    output: Path | None, text: str | Iterable[str], *, inputs: Sequence[str | Path] = ()
+) -> None:
+    """Write a report, whole or in pieces, to ``output`` (standard output when ``None``).
 
     A file is never overwritten if it is one of ``inputs`` (same file, however spelled: the
     same device and inode), and is written whole or not at all: to a temporary file beside it,
     then renamed over it, so a failed write (a full disk, say) never leaves a cut-off report in
-    place of a good one. Devices and pipes (``-o /dev/stdout``) are written directly.
+    place of a good one. Devices and pipes (``-o /dev/stdout``) are written directly. Pieces
+    are written as they come, so a report made a finding at a time is never whole in memory.
     """
+    pieces = (text,) if isinstance(text, str) else text
     if output is None:
-        _write_stdout(text)
+        _write_stdout(pieces)
         return
     _refuse_input_as_output(output, inputs)
     target = Path(os.path.realpath(output))  # a symlink's target is replaced, not the link
     if target.exists() and not target.is_file():
         try:
             with target.open("w", encoding="utf-8") as stream:
-                stream.write(text)
+                stream.writelines(pieces)
         except OSError as error:
             raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
         return
@@ -234,7 +238,7 @@ def _write(output: Path | None, text: str, *, inputs: Sequence[str | Path] = ())
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
         )
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.writelines(pieces)
             stream.flush()
             os.fsync(stream.fileno())
         if target.exists():
@@ -276,10 +280,10 @@ def _refuse_input_as_output(output: Path, inputs: Sequence[str | Path]) -> None:
             )
 
 
-def _write_stdout(text: str) -> None:
+def _write_stdout(pieces: Iterable[str]) -> None:
     """Write to standard output; a closed pipe ends quietly, a failed write is an error."""
     try:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()  # the reader went away (`| head`): not an error of ours
@@ -301,7 +305,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
     from budgetqa.config import load_config
     from budgetqa.examples import example_paths
     from budgetqa.findings import Severity
-    from budgetqa.report import render_report
+    from budgetqa.report import iter_report
 
     config = load_config()
     paths: list[Path] = list(arguments.paths) or list(config.paths)
@@ -337,7 +341,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
     fail_on = arguments.fail_on or config.fail_on or "error"
     _write(
         arguments.output,
-        render_report(report, arguments.format, fail_on=fail_on),
+        iter_report(report, arguments.format, fail_on=fail_on),
         inputs=[
             *paths,
             *(document.path for document in report.documents),
@@ -404,7 +408,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.examples import example_paths
     from budgetqa.ingest import read
     from budgetqa.inputs import expand_inputs, reading_limit
-    from budgetqa.report.documents import render_csv, render_json, render_text
+    from budgetqa.report.documents import iter_json, render_csv, render_text
     from budgetqa.text import visible_line
 
     paths: list[Path] = list(arguments.paths)
@@ -439,8 +443,11 @@ def _run_parse(arguments: argparse.Namespace) -> int:
 
     # Each renderer escapes what it writes (text: acting characters and line breaks; JSON:
     # \uXXXX); CSV is data, kept as read but for formula-like text cells.
-    renderer = {"text": render_text, "json": render_json, "csv": render_csv}[arguments.format]
-    output = renderer(documents)
+    output: str | Iterable[str]
+    if arguments.format == "json":
+        output = iter_json(documents)  # written a document at a time
+    else:
+        output = {"text": render_text, "csv": render_csv}[arguments.format](documents)
     _write(arguments.output, output, inputs=[*paths, *(document.path for document in documents)])
     if internal:
         return EXIT_INTERNAL

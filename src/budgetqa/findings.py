@@ -279,7 +279,12 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report (``docs/report-schema.md``)."""
+        """The JSON report (``docs/report-schema.md``): :meth:`head`, then ``findings``."""
+        return {**self.head(), "findings": [finding.to_dict() for finding in self.findings]}
+
+    def head(self) -> dict[str, Any]:
+        """The JSON report but for its last key, ``findings``: the parts whose size does not
+        grow with the number of findings (a renderer writes the findings one at a time)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "budgetqa", "version": self.tool_version},
@@ -288,7 +293,6 @@ class Report:
             "unreadable": [failure.to_dict() for failure in self.failures],
             "skipped": [skipped.to_dict() for skipped in self.skipped],
             "rules": list(self.rules),
-            "findings": [finding.to_dict() for finding in self.findings],
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.checks.consecutive import Consecutive, consecutive_rows
 from budgetqa.model import COLUMN_LABELS, Document
 
 
@@ -17,6 +18,9 @@ class AmbiguousColumnsCheck(CheckKind):
         "the figures: the columns shown are the header-order guess."
     )
     fields = frozenset({"columns", "consistent"})
+    # More than ROWS_LISTED rows in a row with a guessed placement are one finding, which
+    # quotes the first row's columns (checks/consecutive.py).
+    consecutive: ClassVar[Consecutive | None] = consecutive_rows()
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         for row in document.rows:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.consecutive import Consecutive, consecutive_rows
 from budgetqa.model import Document
 
 
@@ -22,6 +23,9 @@ class MissingAmountCheck(CheckKind):
         ),
     }
     fields = frozenset({"raw"})
+    # More than ROWS_LISTED rows in a row without a 总计 (junk lines read as rows) are one
+    # finding, which quotes the first row's cell (checks/consecutive.py).
+    consecutive: ClassVar[Consecutive | None] = consecutive_rows()
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         for row in document.rows:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, register, row_fields
+from budgetqa.checks.consecutive import Consecutive, consecutive_rows
 from budgetqa.model import Document
 
 
@@ -17,6 +18,9 @@ class MissingCellsCheck(CheckKind):
         "column each figure belongs to was inferred from the sums."
     )
     fields = frozenset({"missing", "inference"})
+    # More than ROWS_LISTED rows in a row that lost cells are one finding when their figures
+    # were placed the same way; the number lost is quoted from the first (checks/consecutive.py).
+    consecutive: ClassVar[Consecutive | None] = consecutive_rows("inference")
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         for row in document.rows:

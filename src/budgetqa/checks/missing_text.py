@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.consecutive import Consecutive, consecutive_rows
 from budgetqa.model import Document
 
 _LABELS = {"goal": "goal (绩效目标)", "indicators": "indicators (绩效指标)"}
@@ -22,6 +23,9 @@ class MissingTextCheck(CheckKind):
         ),
     }
     fields = frozenset({"field"})
+    # More than ROWS_LISTED projects in a row without this text (junk lines read as rows) are
+    # one finding (checks/consecutive.py).
+    consecutive: ClassVar[Consecutive | None] = consecutive_rows("field")
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         field = params["field"]

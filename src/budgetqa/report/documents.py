@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import regex
 
 from budgetqa.model import MONEY_COLUMNS, Document, PageUse, format_amount
+from budgetqa.report import json_text
 from budgetqa.text import escape_json_controls, visible_line, visible_lines
 
-__all__ = ["CSV_COLUMNS", "render_csv", "render_json", "render_text"]
+__all__ = ["CSV_COLUMNS", "iter_json", "render_csv", "render_json", "render_text"]
 
 #: Columns of ``budgetqa parse --format csv``, one line per table row.
 CSV_COLUMNS: tuple[str, ...] = (
@@ -39,10 +39,16 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def render_json(documents: Sequence[Document]) -> str:
+def iter_json(documents: Iterable[Document]) -> Iterator[str]:
+    """:func:`render_json` in pieces, a document at a time (its data is made when written)."""
+    for piece in json_text.iter_json(document.to_dict() for document in documents):
+        yield escape_json_controls(piece)  # one acting character is one character: piecewise
+    yield "\n"
+
+
+def render_json(documents: Iterable[Document]) -> str:
     """A JSON array with one object per document (see ``docs/parse.md``)."""
-    text = json.dumps([document.to_dict() for document in documents], ensure_ascii=False, indent=2)
-    return escape_json_controls(text) + "\n"
+    return "".join(iter_json(documents))
 
 
 # What Excel and LibreOffice take for the start of a formula (OWASP's CSV injection list).

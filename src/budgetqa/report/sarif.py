@@ -6,16 +6,17 @@ acting characters as ``\\uXXXX`` (:func:`~budgetqa.text.escape_json_controls`).
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_from_bytes
 
-from budgetqa.findings import Report, Severity
+from budgetqa.findings import Finding, Report, Severity
+from budgetqa.report.json_text import iter_json
 from budgetqa.report.paths import workspace_path
 from budgetqa.text import escape_json_controls
 
-__all__ = ["artifact_uri", "render_sarif"]
+__all__ = ["artifact_uri", "iter_sarif", "render_sarif"]
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -48,7 +49,21 @@ def _quote(path: str) -> str:
     return quote_from_bytes(_octets(path), safe="/")
 
 
+def iter_sarif(report: Report) -> Iterator[str]:
+    """:func:`render_sarif` in pieces, the results one at a time: writing them costs the memory
+    of one result beside the log's fixed parts, whatever their number."""
+    for piece in iter_json(_log(report)):
+        yield escape_json_controls(piece)  # one acting character is one character: piecewise
+    yield "\n"
+
+
 def render_sarif(report: Report) -> str:
+    """The report as a SARIF 2.1.0 log."""
+    return "".join(iter_sarif(report))
+
+
+def _log(report: Report) -> dict[str, Any]:
+    """The log, its results an iterator that makes each when it is written."""
     rules = [
         {
             "id": code,
@@ -60,39 +75,7 @@ def render_sarif(report: Report) -> str:
         for code, name, rationale in report.rule_details
     ]
     index = {code: position for position, (code, _, _) in enumerate(report.rule_details)}
-    results: list[dict[str, Any]] = []
-    for finding in report.findings:
-        region: dict[str, Any] = {}
-        if finding.location.line is not None:
-            region = {
-                "startLine": finding.location.line,
-                "endLine": finding.location.end_line or finding.location.line,
-            }
-        physical: dict[str, Any] = {
-            "artifactLocation": {"uri": artifact_uri(finding.location.path)}
-        }
-        if region:
-            if finding.source:
-                region["snippet"] = {"text": "\n".join(finding.source)}
-            physical["region"] = region
-        result: dict[str, Any] = {
-            "ruleId": finding.code,
-            "level": _LEVEL[finding.severity],
-            "message": {"text": finding.message},
-            "locations": [{"physicalLocation": physical}],
-            "partialFingerprints": {"budgetqaFindingId/v1": finding.id},
-            "properties": {
-                "category": finding.category.value,
-                "expected": finding.expected,
-                "actual": finding.actual,
-                "difference": finding.difference,
-                "related": list(finding.related),
-                "explanation": finding.explanation,
-            },
-        }
-        if finding.code in index:
-            result["ruleIndex"] = index[finding.code]
-        results.append(result)
+    uris: dict[str, str] = {}  # by path: one per document, not one per finding
     invocation: dict[str, Any] = {"executionSuccessful": not report.failures}
     if report.failures:
         invocation["toolExecutionNotifications"] = [
@@ -105,7 +88,7 @@ def render_sarif(report: Report) -> str:
             }
             for failure in report.failures
         ]
-    log = {
+    return {
         "$schema": _SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -119,8 +102,45 @@ def render_sarif(report: Report) -> str:
                     }
                 },
                 "invocations": [invocation],
-                "results": results,
+                # Made one at a time as they are written: memory for one, not all.
+                "results": (_result(finding, index, uris) for finding in report.findings),
             }
         ],
     }
-    return escape_json_controls(json.dumps(log, ensure_ascii=False, indent=2)) + "\n"
+
+
+def _result(finding: Finding, index: Mapping[str, int], uris: dict[str, str]) -> dict[str, Any]:
+    """One finding as a SARIF result (``uris``: artifact URIs by path, filled as they come)."""
+    path = finding.location.path
+    uri = uris.get(path)
+    if uri is None:
+        uri = uris[path] = artifact_uri(path)
+    region: dict[str, Any] = {}
+    if finding.location.line is not None:
+        region = {
+            "startLine": finding.location.line,
+            "endLine": finding.location.end_line or finding.location.line,
+        }
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+    if region:
+        if finding.source:
+            region["snippet"] = {"text": "\n".join(finding.source)}
+        physical["region"] = region
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {"budgetqaFindingId/v1": finding.id},
+        "properties": {
+            "category": finding.category.value,
+            "expected": finding.expected,
+            "actual": finding.actual,
+            "difference": finding.difference,
+            "related": list(finding.related),
+            "explanation": finding.explanation,
+        },
+    }
+    if finding.code in index:
+        result["ruleIndex"] = index[finding.code]
+    return result

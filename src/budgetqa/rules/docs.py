@@ -56,6 +56,7 @@ def rule_page(rule: RuleSpec) -> str:
         "",
         kind.description,
         "",
+        *([kind.consecutive.describe(), ""] if kind.consecutive is not None else []),
         "## Why it matters",
         "",
         rule.rationale,
