@@ -36,9 +36,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def docs(session: nox.Session) -> None:
-    """Regenerate the rule pages in docs/rules/ from rules/*.yaml."""
+    """Regenerate the rule and profile pages (docs/rules/, docs/profiles/) from their YAML."""
     session.install("-e", ".")
     session.run("python", "-m", "budgetqa.rules.docs", "docs/rules")
+    session.run("python", "-m", "budgetqa.profiles.docs", "docs/profiles")
 
 
 @nox.session(python="3.11")

@@ -15,17 +15,21 @@ SRC = ROOT / "src" / "budgetqa"
 LAYERS = {
     "budgetqa.errors": set(),
     "budgetqa.config": {"budgetqa.errors", "budgetqa.inputs"},
+    "budgetqa.plain_yaml": {"budgetqa.errors"},
+    "budgetqa.profiles": {"budgetqa.errors", "budgetqa.plain_yaml"},
     "budgetqa.text": set(),
     "budgetqa.model": {"budgetqa.text", "budgetqa.errors"},
     "budgetqa.findings": {"budgetqa.text"},
     "budgetqa.inputs": {"budgetqa.errors", "budgetqa.findings"},
-    "budgetqa.ingest": {"budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.inputs"},
+    "budgetqa.ingest": {
+        "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.inputs", "budgetqa.profiles",
+    },
     "budgetqa.checks": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.rules",
     },
     "budgetqa.rules": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",
-        "budgetqa.ingest",
+        "budgetqa.ingest", "budgetqa.plain_yaml",
     },
     "budgetqa.engines": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",
@@ -45,7 +49,7 @@ def test_every_subpackage_is_packaged():
         "budgetqa" + ".".join(("", *path.parent.relative_to(SRC).parts)).rstrip(".")
         for path in SRC.rglob("__init__.py")
     }
-    found.add("budgetqa.rulefiles")
+    found |= {"budgetqa.rulefiles", "budgetqa.profilefiles"}
     assert declared == found
 
 

@@ -101,7 +101,7 @@ def test_wuxi_inventory():
         "expenditure_summary",
         "fiscal_summary",
         "fiscal_expenditure_by_function",
-        "basic_expenditure",
+        "fiscal_basic_expenditure",  # 财政拨款基本支出表（经济科目）, page 12
         "general_budget_expenditure",
         "general_budget_basic_expenditure",
         "three_public_expenditure",

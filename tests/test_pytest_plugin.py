@@ -165,6 +165,19 @@ def test_bad_fail_on_is_a_usage_error(tables):
     )
 
 
+def test_a_bad_profile_file_in_pyproject_is_one_located_usage_error(tables):
+    tables.makefile(".yaml", profile="version: 1\nprofile: {kind: Bad}\n")
+    tables.makepyprojecttoml(
+        '[tool.budgetqa]\npaths = ["clean.txt"]\nprofiles = ["profile.yaml"]\n'
+    )
+    result = tables.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.lines[0] == (
+        f"ERROR: budgetqa: {tables.path / 'profile.yaml'}:2:10: the profile has no 'name'"
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
 @pytest.mark.parametrize("run", ["--budgetqa clean.txt", ""])
 def test_a_mistyped_pyproject_key_is_one_usage_error(tables, run):
     tables.makepyprojecttoml('[tool.budgetqa]\nfail_on = "never"\n')
@@ -172,7 +185,8 @@ def test_a_mistyped_pyproject_key_is_one_usage_error(tables, run):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert result.stderr.lines[0] == (
         f"ERROR: budgetqa: {tables.path / 'pyproject.toml'}: [tool.budgetqa] has unknown keys"
-        " fail_on (known: fail-on, ignore, max-bytes, paths, rule-budget, rules, select, severity)"
+        " fail_on (known: fail-on, ignore, max-bytes, paths, profiles, rule-budget, rules, select,"
+        " severity)"
     )
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stdout.str() + result.stderr.str()

@@ -25,10 +25,12 @@ _EXPORTS: dict[str, str] = {
     "InputError": "budgetqa.errors",
     "Level": "budgetqa.model",
     "LineRole": "budgetqa.model",
+    "Profiles": "budgetqa.profiles",
     "Report": "budgetqa.findings",
     "Row": "budgetqa.model",
     "Severity": "budgetqa.findings",
     "SourceSpan": "budgetqa.model",
+    "Table": "budgetqa.model",
     "UsageError": "budgetqa.errors",
     "audit": "budgetqa.api",
     "example_paths": "budgetqa.examples",
@@ -45,10 +47,12 @@ __all__ = [
     "InputError",
     "Level",
     "LineRole",
+    "Profiles",
     "Report",
     "Row",
     "Severity",
     "SourceSpan",
+    "Table",
     "UsageError",
     "__version__",
     "audit",
@@ -62,7 +66,17 @@ if TYPE_CHECKING:
     from budgetqa.examples import example_paths
     from budgetqa.findings import Category, Finding, Report, Severity
     from budgetqa.ingest import read
-    from budgetqa.model import Document, Fragment, Indicator, Level, LineRole, Row, SourceSpan
+    from budgetqa.model import (
+        Document,
+        Fragment,
+        Indicator,
+        Level,
+        LineRole,
+        Row,
+        SourceSpan,
+        Table,
+    )
+    from budgetqa.profiles import Profiles
 
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - the exported object, of any type

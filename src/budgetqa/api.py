@@ -21,6 +21,7 @@ from budgetqa.findings import (
 )
 from budgetqa.ingest import is_dataframe, read
 from budgetqa.model import Document
+from budgetqa.profiles import Profiles, resolve_profiles
 from budgetqa.rules import RuleSpec, load_builtin_rules, load_rule_files, select_rules
 
 if TYPE_CHECKING:
@@ -69,7 +70,9 @@ def _as_list(sources: object) -> list[object]:
     raise UsageError(f"audit() takes paths, Documents or DataFrames, not {type(sources).__name__}")
 
 
-def _documents(sources: Sequence[object], failures: list[ReadFailure]) -> Iterator[Document]:
+def _documents(
+    sources: Sequence[object], failures: list[ReadFailure], profiles: Profiles | None = None
+) -> Iterator[Document]:
     """Read sources one at a time (memory stays bounded by one document)."""
     for position, source in enumerate(sources):
         if isinstance(source, Document):
@@ -77,7 +80,7 @@ def _documents(sources: Sequence[object], failures: list[ReadFailure]) -> Iterat
             continue
         try:
             if isinstance(source, str | Path):
-                yield read(source)
+                yield read(source, profiles=profiles)
             else:
                 yield read(source, name=f"<dataframe {position}>")  # type: ignore[arg-type]
         except InputError as error:
@@ -122,6 +125,7 @@ def audit(
     jobs: int = 1,
     max_bytes: int = inputs.DEFAULT_MAX_BYTES,
     rule_budget: float | None = None,
+    profiles: Profiles | Iterable[str | Path] | None = None,
 ) -> Report:
     """Audit budget tables and return a :class:`~budgetqa.findings.Report`.
 
@@ -141,6 +145,11 @@ def audit(
     file, or a file over ``max_bytes``. Files in a folder that are not table files by name are
     counted in ``Report.skipped``. Misuse (a rule token that matches nothing, an invalid rule
     file, ``max_bytes < 1``) raises :class:`~budgetqa.errors.BudgetQAError`.
+
+    ``profiles`` are the table profiles the tables of a PDF are recognised by: a
+    :class:`~budgetqa.profiles.Profiles` set as it is, or paths of profile files that add to the
+    shipped ones (one of a shipped kind replaces it); an invalid profile file raises
+    :class:`~budgetqa.errors.ProfileFileError` before anything is read.
     """
     from budgetqa import __version__
     from budgetqa.engines import ENGINES
@@ -152,6 +161,7 @@ def audit(
     if rule_budget is not None and not rule_budget > 0:
         raise UsageError(f"rule_budget must be a number of seconds above 0, not {rule_budget}")
     chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
+    checking: _Checking = (engine, rule_budget, resolve_profiles(profiles))
     items, failures, skipped = _expand(_as_list(sources), max_bytes)
     findings: list[Finding] = []
     summaries: list[DocumentSummary] = []
@@ -159,12 +169,12 @@ def audit(
     with inputs.reading_limit(max_bytes):
         if jobs > 1 and len(items) > 1 and all(isinstance(item, str | Path) for item in items):
             results: Iterable[_Audited] = _audit_in_workers(
-                [str(item) for item in items], chosen, (engine, rule_budget), jobs
+                [str(item) for item in items], chosen, checking, jobs
             )
         else:
             results = (
-                _audited(document, chosen, (engine, rule_budget))
-                for document in _documents(items, failures)
+                _audited(document, chosen, checking)
+                for document in _documents(items, failures, checking[2])
             )
         for result in results:
             if isinstance(result, ReadFailure):
@@ -203,14 +213,15 @@ def _expand(
     return list(expansion.items), list(expansion.not_audited), expansion.skipped
 
 
-#: How each document is checked: the engine, and each rule's time budget (None: the default).
-_Checking = tuple[str, float | None]
+#: How each document is read and checked: the engine, each rule's time budget (None: the
+#: default) and the table profiles PDF tables are recognised by.
+_Checking = tuple[str, float | None, Profiles]
 
 
 def _audited(document: Document, rules: Sequence[RuleSpec], checking: _Checking) -> _Audited:
     from budgetqa.engines import run_with_engine
 
-    engine, rule_budget = checking
+    engine, rule_budget, _ = checking
     summary = DocumentSummary(
         path=document.path,
         layout=document.layout,
@@ -230,7 +241,7 @@ def _audited(document: Document, rules: Sequence[RuleSpec], checking: _Checking)
 def _audit_path(path: str, rules: Sequence[RuleSpec], engine: _Checking) -> _Audited:
     """Read and audit one file (in a worker process): its findings, or why it was unreadable."""
     failures: list[ReadFailure] = []
-    for document in _documents([path], failures):
+    for document in _documents([path], failures, engine[2]):
         return _audited(document, rules, engine)
     return failures[0]
 

@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )
     parse.add_argument("--max-bytes", type=_size, default=None, metavar="N", help=_MAX_BYTES_HELP)
+    parse.add_argument(
+        "--profiles",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE_OR_DIR",
+        help="extra table profile file or folder of *.yaml; one of a shipped kind replaces it"
+        " (repeatable)",
+    )
     parse.set_defaults(handler=_run_parse)
 
     audit = commands.add_parser(
@@ -97,6 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument(
         "--no-builtin-rules", action="store_true", help="run only the rules given with --rules"
+    )
+    audit.add_argument(
+        "--profiles",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE_OR_DIR",
+        help="extra table profile file or folder of *.yaml; one of a shipped kind replaces it"
+        " (repeatable)",
     )
     audit.add_argument("--select", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
     audit.add_argument("--ignore", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
@@ -155,6 +173,17 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--ignore", action="append", default=[], metavar="RULES", help=_TOKENS_HELP)
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(handler=_run_rules)
+
+    profiles = commands.add_parser(
+        "profiles",
+        help="list the table profiles",
+        description="List the table profiles PDF tables are recognised by.",
+    )
+    profiles.add_argument(
+        "--profiles", action="append", type=Path, default=[], metavar="FILE_OR_DIR"
+    )
+    profiles.add_argument("--format", choices=("text", "json"), default="text")
+    profiles.set_defaults(handler=_run_profiles)
 
     explain = commands.add_parser("explain", help="show one rule's documentation")
     explain.add_argument("rule", metavar="CODE_OR_NAME")
@@ -330,6 +359,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         jobs=arguments.jobs,
         max_bytes=_max_bytes(arguments, config),
         rule_budget=arguments.rule_budget or config.rule_budget,
+        profiles=[*config.profiles, *arguments.profiles],
     )
     from budgetqa.text import visible_line  # an error line quotes a file name: keep it one line
 
@@ -389,6 +419,25 @@ def _run_rules(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_profiles(arguments: argparse.Namespace) -> int:
+    import json
+
+    from budgetqa.config import load_config
+    from budgetqa.profiles import resolve_profiles
+
+    profiles = resolve_profiles([*load_config().profiles, *arguments.profiles])
+    if arguments.format == "json":
+        data = [profile.to_dict() for profile in profiles]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    for profile in profiles:
+        print(
+            f"{profile.kind:<34} {profile.standard or '-':<4} {profile.hierarchy.value:<14}"
+            f" {profile.name_zh} ({profile.name_en})"
+        )
+    return EXIT_OK
+
+
 def _run_explain(arguments: argparse.Namespace) -> int:
     from budgetqa.api import resolve_rules
     from budgetqa.rules.docs import rule_page
@@ -417,7 +466,11 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("parse: give at least one PATH, or --examples")
 
-    max_bytes = _max_bytes(arguments, load_config())
+    from budgetqa.profiles import resolve_profiles
+
+    config = load_config()
+    max_bytes = _max_bytes(arguments, config)
+    profiles = resolve_profiles([*config.profiles, *arguments.profiles])  # misuse: before reading
     expansion = expand_inputs(paths, max_bytes=max_bytes)
     for failure in expansion.not_audited:
         print(f"budgetqa: error: {visible_line(failure.error)}", file=sys.stderr)
@@ -429,7 +482,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
     with reading_limit(max_bytes):
         for path in expansion.paths:
             try:
-                documents.append(read(path))
+                documents.append(read(path, profiles=profiles))
             except BudgetQAError as error:
                 failed += 1
                 print(f"budgetqa: error: {visible_line(str(error))}", file=sys.stderr)

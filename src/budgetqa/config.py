@@ -11,7 +11,10 @@ from budgetqa.errors import ConfigError
 
 __all__ = ["Config", "find_pyproject", "load_config", "split_tokens"]
 
-_KEYS = {"select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes", "rule-budget"}
+_KEYS = {
+    "select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes", "rule-budget",
+    "profiles",
+}  # fmt: skip
 
 
 @attrs.frozen
@@ -21,6 +24,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     rules: tuple[Path, ...] = ()
+    #: Table profile files or folders that add to (or replace) the shipped profiles.
+    profiles: tuple[Path, ...] = ()
     severity: dict[str, str] = attrs.field(factory=dict)
     fail_on: str | None = None
     paths: tuple[Path, ...] = ()
@@ -108,6 +113,9 @@ def load_config(start: Path | None = None) -> Config:
         select=_strings(table.get("select", []), "select", where),
         ignore=_strings(table.get("ignore", []), "ignore", where),
         rules=tuple(base / item for item in _strings(table.get("rules", []), "rules", where)),
+        profiles=tuple(
+            base / item for item in _strings(table.get("profiles", []), "profiles", where)
+        ),
         severity=dict(severity),
         fail_on=fail_on,
         paths=tuple(base / item for item in _strings(table.get("paths", []), "paths", where)),

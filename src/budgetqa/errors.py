@@ -16,6 +16,7 @@ __all__ = [
     "EncodingError",
     "InputError",
     "NotABudgetTableError",
+    "ProfileFileError",
     "RuleFileError",
     "TruncatedTableError",
     "UsageError",
@@ -74,6 +75,11 @@ class RuleFileError(BudgetQAError):
         self.problems = problems
         super().__init__("\n".join(problems), path=None)
         self.path = path
+
+
+class ProfileFileError(RuleFileError):
+    """A table profile file is not valid; the message lists every problem as
+    ``path:line:column: …``."""
 
 
 class ConfigError(BudgetQAError):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from budgetqa.config import Config
     from budgetqa.findings import Finding, ReadFailure, Report
     from budgetqa.model import Document
+    from budgetqa.profiles import Profiles
     from budgetqa.rules.spec import RuleSpec
 
 _LEVELS = ("error", "warning", "info", "never")
@@ -39,6 +40,7 @@ _STASH_MAX_BYTES = pytest.StashKey[int]()
 _STASH_BELOW = pytest.StashKey[list["Finding"]]()
 _STASH_RULES = pytest.StashKey[list["RuleSpec"]]()
 _STASH_FAIL_ON = pytest.StashKey[str]()
+_STASH_PROFILES: pytest.StashKey[Profiles] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -159,6 +161,9 @@ def pytest_configure(config: pytest.Config) -> None:
             ignore=[*settings.ignore, *split_tokens(config.getoption("budgetqa_ignore"))],
             severity=settings.severity,
         )
+        from budgetqa.profiles import resolve_profiles
+
+        config.stash[_STASH_PROFILES] = resolve_profiles(settings.profiles)
     except BudgetQAError as error:
         raise pytest.UsageError(f"budgetqa: {error}") from None
     # Tables named on the command line may lie outside the test paths: collect them too.
@@ -258,7 +263,7 @@ class BudgetTableFile(pytest.File):
 
         try:
             with reading_limit(self.config.stash[_STASH_MAX_BYTES]):
-                self._document = read(self.path)
+                self._document = read(self.path, profiles=self.config.stash[_STASH_PROFILES])
         except BudgetQAError as error:
             # One failing item, not a collection error: that would stop the whole run.
             yield BudgetReadFailure.from_parent(

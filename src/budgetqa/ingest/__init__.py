@@ -32,7 +32,11 @@ from budgetqa.inputs import read_capped
 from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
+
+    from budgetqa.profiles import Profiles
 
 __all__ = [
     "LAYOUTS",
@@ -55,11 +59,17 @@ _PDF_SUFFIXES = frozenset({".pdf"})
 _MIN_TABS = 3
 
 
-def read(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Document:
+def read(
+    source: str | Path | pd.DataFrame,
+    *,
+    name: str | None = None,
+    profiles: Profiles | Iterable[str | Path] | None = None,
+) -> Document:
     """Read one budget table into a :class:`Document`.
 
     ``source`` is a path (text, CSV or XLSX, detected) or a pandas DataFrame (``name`` labels
-    it in findings; default ``<dataframe>``).
+    it in findings; default ``<dataframe>``). ``profiles`` recognise the tables of a PDF (see
+    :func:`budgetqa.profiles.resolve_profiles`; by default the shipped ones).
 
     Raises:
         budgetqa.errors.InputError: the input cannot be read as a budget table; the message
@@ -73,7 +83,7 @@ def read(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Docum
         if suffix in _CSV_SUFFIXES:
             return read_csv(path)
         if suffix in _PDF_SUFFIXES:
-            return read_pdf_file(path)
+            return read_pdf_file(path, profiles)
         return read_text(read_source(path))
     if is_dataframe(source):
         return read_frame(source, name=name or "<dataframe>")
@@ -81,7 +91,7 @@ def read(source: str | Path | pd.DataFrame, *, name: str | None = None) -> Docum
     raise UsageError(msg)
 
 
-def read_pdf_file(path: Path) -> Document:
+def read_pdf_file(path: Path, profiles: Profiles | Iterable[str | Path] | None = None) -> Document:
     """Read every table of a budget PDF (bytes capped like every input).
 
     Raises:
@@ -90,8 +100,10 @@ def read_pdf_file(path: Path) -> Document:
     """
     from budgetqa.ingest.pdf_geometry import read_pages
     from budgetqa.ingest.pdf_tables import read_pdf_pages
+    from budgetqa.profiles import resolve_profiles
 
-    return read_pdf_pages(str(path), read_pages(path, read_capped(path)))
+    chosen = resolve_profiles(profiles)  # a bad profile file is misuse: before any reading
+    return read_pdf_pages(str(path), read_pages(path, read_capped(path)), chosen)
 
 
 def is_dataframe(value: object) -> bool:

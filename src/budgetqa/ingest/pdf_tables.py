@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,24 +32,10 @@ from budgetqa.model import (
     Table,
     TableRow,
 )
+from budgetqa.profiles import Hierarchy, Profiles, TableProfile, resolve_profiles
 from budgetqa.text import AmountOutOfRangeError, is_amount_text, parse_amount
 
-__all__ = ["TableKind", "read_pdf", "read_pdf_pages"]
-
-
-@attrs.frozen
-class TableKind:
-    """What the table reader needs to know of a recognised kind of table."""
-
-    kind: str
-    #: ``function_code``, ``economic_code``, ``unit_project``, ``indentation`` or ``flat``.
-    hierarchy: str = "flat"
-    #: Empty-table notes (本表无数据 …) for this kind.
-    empty_notes: tuple[regex.Pattern[str], ...] = ()
-
-
-#: Given a title line's text, the kind of table it names (or ``None``).
-Classifier = Callable[[str], TableKind | None]
+__all__ = ["read_pdf", "read_pdf_pages"]
 
 _SPACE = regex.compile(r"\s+")
 _UNIT = regex.compile(r"(?:金额)?单位[:：]\s*(万元|千元|亿元|元)")
@@ -57,9 +43,10 @@ _DEPARTMENT = regex.compile(
     r"(?:单位|部门|预算单位|编制单位)(?:名称)?[:：]\s*(\S+?)(?:\s|单位[:：]|$)"
 )
 _NOTE = regex.compile(r"^\s*(?:注|说明|备注)\s*\d?\s*[:：]")
+# How any kind of table says it is empty on purpose; a profile may add its own phrasings.
 _GENERIC_EMPTY = regex.compile(
     r"无(?:此项|该项)?(?:政府性基金|国有资本经营)?(?:预算)?(?:收支|支出|收入)?(?:预算|发生额|数据|安排)"
-    r"|本表(?:本年)?(?:无|为空)|空表"
+    r"|本表(?:本年)?(?:无|为空)|空表|无.{0,20}(?:预算|支出|发生额|数据)"
 )
 _PAGE_NUMBER = regex.compile(
     r"^\s*(?:[-—－]\s*\d+\s*[-—－]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+)\s*$"
@@ -78,7 +65,7 @@ _NUMBERING = (
 # Header cells that number the columns (栏次 1 2 3 …) are header, not a row of amounts.
 _COLUMN_NUMBERS = regex.compile(r"栏次|^[\d\s]+$")
 # Hierarchies that always have more than one level below the total when a table has rows.
-_LEVELLED = frozenset({"function_code", "economic_code", "unit_project"})
+_LEVELLED = frozenset({Hierarchy.FUNCTION_CODE, Hierarchy.ECONOMIC_CODE, Hierarchy.UNIT_PROJECT})
 # Indentation steps smaller than this (points) are the same level.
 _INDENT_STEP = 3.0
 # A title is a short line; a sentence that names a table is not its title.
@@ -91,24 +78,25 @@ def normal(text: str) -> str:
 
 
 def read_pdf(
-    path: str | Path, classify: Classifier | None = None, *, data: bytes | None = None
+    path: str | Path, profiles: Profiles | None = None, *, data: bytes | None = None
 ) -> Document:
     """Read every table of the PDF at ``path`` into one :class:`Document`."""
-    return read_pdf_pages(str(path), read_pages(path, data), classify)
+    return read_pdf_pages(str(path), read_pages(path, data), profiles)
 
 
 def read_pdf_pages(
-    path: str, pages: Iterable[PageGeometry], classify: Classifier | None = None
+    path: str, pages: Iterable[PageGeometry], profiles: Profiles | None = None
 ) -> Document:
     """Read the tables of already extracted pages (see :func:`read_pdf`).
 
-    ``classify`` names the kind of table a title line announces; by default the shipped
-    table profiles decide.
+    ``profiles`` say which kind of table a title line announces, how its rows nest and what
+    its columns are called; by default the shipped table profiles
+    (:func:`budgetqa.profiles.builtin_profiles`).
 
     Raises:
         PdfError: no page has a text layer (a scanned document: run OCR first).
     """
-    builder = _DocumentBuilder(path, classify or default_classifier())
+    builder = _DocumentBuilder(path, resolve_profiles(profiles))
     for page in pages:
         builder.add_page(page)
     if builder.pages and all(
@@ -127,16 +115,9 @@ def read_pdf_pages(
     return builder.finish()
 
 
-def default_classifier() -> Classifier:
-    """The classifier of the shipped table profiles."""
-    from budgetqa.ingest.pdf_kinds import classify_title
-
-    return classify_title
-
-
 @attrs.define
 class _TableDraft:
-    kind: TableKind | None
+    kind: TableProfile | None
     title: str
     first_page: int
     last_page: int
@@ -150,9 +131,9 @@ class _TableDraft:
 
 
 class _DocumentBuilder:
-    def __init__(self, path: str, classify: Classifier) -> None:
+    def __init__(self, path: str, profiles: Profiles) -> None:
         self.path = path
-        self.classify = classify
+        self.classify = profiles.classify
         self.drafts: list[_TableDraft] = []
         self.pages: list[PageRole] = []
         self.department: str | None = None
@@ -218,8 +199,8 @@ class _DocumentBuilder:
 
     def _titles(
         self, lines: Sequence[TextLine], grids: Sequence[Grid]
-    ) -> list[tuple[TextLine, TableKind]]:
-        found: list[tuple[TextLine, TableKind]] = []
+    ) -> list[tuple[TextLine, TableProfile]]:
+        found: list[tuple[TextLine, TableProfile]] = []
         for position, line in enumerate(lines):
             if any(
                 grid.top - 1 <= (line.top + line.bottom) / 2 <= grid.bottom + 1 for grid in grids
@@ -267,6 +248,14 @@ class _DocumentBuilder:
         if draft.labels is None:
             while start < len(bands) and _is_header_band(bands[start]):
                 start += 1
+            if start == len(bands) and draft.kind is not None and not draft.kind.amounts_required:
+                # A table of text only (绩效目标): the header is the first row, and the rows
+                # under any of its cells that spans columns (a group label over its parts).
+                start = 1
+                while start < len(bands) and any(
+                    cell.first != cell.last for cell in bands[start - 1].cells
+                ):
+                    start += 1
             draft.header = [bands[:start]]
             draft.labels = _labels(bands[:start], grid.columns)
             draft.edges = grid.edges
@@ -397,7 +386,7 @@ def _table(draft: _TableDraft) -> Table:
     note = " ".join(draft.notes) or None
     empty_note = note is not None and (
         _GENERIC_EMPTY.search(normal(note)) is not None
-        or any(pattern.search(normal(note)) for pattern in (kind.empty_notes if kind else ()))
+        or (kind is not None and kind.empty_note(normal(note)))
     )
     if draft.labels is None:
         if not empty_note:
@@ -420,9 +409,10 @@ def _table(draft: _TableDraft) -> Table:
         )
     roles = _roles(labels, draft.body)
     sides = _sides(labels, roles, draft.header[0] if draft.header else [])
+    keys = kind.column_keys(labels, sides) if kind else [None] * len(labels)
     columns = tuple(
         Column(
-            key=f"c{index + 1}",
+            key=keys[index] or f"c{index + 1}",
             header=label or f"column {index + 1}",
             role=role,
             side=sides[index],
@@ -436,7 +426,7 @@ def _table(draft: _TableDraft) -> Table:
                 f"page {draft.first_page}: no column header above the rows",
             )
         )
-    if ColumnRole.MONEY not in roles:
+    if ColumnRole.MONEY not in roles and (kind is None or kind.amounts_required):
         problems.append(
             (StructureProblem.NO_MONEY_COLUMN, f"page {draft.first_page}: no column of amounts")
         )
@@ -447,7 +437,7 @@ def _table(draft: _TableDraft) -> Table:
         problems.append(
             (StructureProblem.NO_ROWS, f"page {draft.first_page}: no rows and no note saying why")
         )
-    hierarchy = kind.hierarchy if kind else "flat"
+    hierarchy = kind.hierarchy if kind else Hierarchy.FLAT
     items = [row for row in rows if row.level > 0]
     if (
         hierarchy in _LEVELLED

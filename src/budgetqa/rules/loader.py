@@ -1,6 +1,6 @@
 """Loading rule files: plain YAML, validated against the check kinds, every problem at once.
 
-Only plain YAML is accepted (see :mod:`budgetqa.rules.plain_yaml`: no tags that build objects,
+Only plain YAML is accepted (see :mod:`budgetqa.plain_yaml`: no tags that build objects,
 no anchors or aliases, bounded size, depth and numbers). A rule file that fails validation
 raises one :class:`~budgetqa.errors.RuleFileError` listing every problem as
 ``path:line:column: what is wrong``; no other exception comes out of loading, whatever the file
@@ -21,7 +21,7 @@ from budgetqa.checks import CHECKS
 from budgetqa.checks.base import COMMON_FIELDS, CheckKind, ParamError
 from budgetqa.errors import RuleFileError
 from budgetqa.findings import Category, Severity
-from budgetqa.rules.plain_yaml import (
+from budgetqa.plain_yaml import (
     MAX_RULE_FILE_BYTES,
     Marked,
     MarkedList,

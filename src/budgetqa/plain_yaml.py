@@ -1,4 +1,4 @@
-"""The YAML that rule files are written in: plain data, read within fixed bounds.
+"""The YAML that rule and profile files are written in: plain data, read within fixed bounds.
 
 A rule file needs strings, numbers, ``true``/``false``, ``null``, lists and mappings, nothing
 more. Everything else YAML offers is refused with its place in the file, before any value is
@@ -117,6 +117,7 @@ class _PlainComposer(Composer):
 
     depth = 0
     values = 0
+    what = "rule file"
 
     if TYPE_CHECKING:  # provided by the Parser the loader mixes in
 
@@ -126,19 +127,20 @@ class _PlainComposer(Composer):
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise _Refused(
-                event.start_mark, f"alias *{event.anchor} is not allowed in a rule file"
+                event.start_mark, f"alias *{event.anchor} is not allowed in a {self.what}"
                 " (anchors and aliases are refused: write each value out)"
             )  # fmt: skip
         if isinstance(event, NodeEvent) and event.anchor is not None:
             raise _Refused(
-                event.start_mark, f"anchor &{event.anchor} is not allowed in a rule file"
+                event.start_mark, f"anchor &{event.anchor} is not allowed in a {self.what}"
                 " (anchors and aliases are refused: write each value out)"
             )  # fmt: skip
         self.values += 1
         if self.values > MAX_VALUES:
             raise _Refused(
                 event.start_mark,
-                f"the rule file holds more than {MAX_VALUES:,} values; split it into several files",
+                f"the {self.what} holds more than {MAX_VALUES:,} values;"
+                " split it into several files",
             )
         # Depth counts lists and mappings: a scalar inside them is not another level.
         step = 1 if isinstance(event, CollectionStartEvent) else 0
@@ -179,21 +181,22 @@ class _PlainLoader(Reader, Scanner, Parser, _PlainComposer, _PlainResolver):
         _PlainResolver.__init__(self)
 
 
-def read_plain_yaml(text: str, path: str) -> tuple[object, list[str]]:
+def read_plain_yaml(text: str, path: str, *, what: str = "rule file") -> tuple[object, list[str]]:
     """The single YAML document in ``text``, and the duplicate keys it has (as problems).
 
     Mappings are :class:`Marked`, lists :class:`MarkedList`; scalars are ``str``, ``int``,
     finite ``float``, ``bool`` or ``None``; every mapping key is a ``str``. An empty document
     is ``None``. A duplicate key keeps its last value and is reported, so the caller can go on
     to validate the rest. Anything else raises :class:`RuleFileError`, every problem starting
-    ``path:line:column:``.
+    ``path:line:column:``; ``what`` names the kind of file in its messages (``profile file``).
     """
     if len(text) > MAX_RULE_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > (
         MAX_RULE_FILE_BYTES
     ):
-        raise RuleFileError([too_large(path)])
+        raise RuleFileError([too_large(path, what)])
     try:
         loader = _PlainLoader(text)  # checks the characters first
+        loader.what = what
     except ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -217,17 +220,17 @@ def read_plain_yaml(text: str, path: str) -> tuple[object, list[str]]:
         loader.dispose()
     if root is None:
         return None, []
-    builder = _Builder(path)
+    builder = _Builder(path, what)
     document = builder.value(root)
     if builder.refusals:
         raise RuleFileError(builder.refusals)
     return document, builder.duplicates
 
 
-def too_large(path: str) -> str:
-    """The problem of a rule file over :data:`MAX_RULE_FILE_BYTES`."""
+def too_large(path: str, what: str = "rule file") -> str:
+    """The problem of a rule (or profile) file over :data:`MAX_RULE_FILE_BYTES`."""
     return (
-        f"{path}:1:1: the rule file is larger than {MAX_RULE_FILE_BYTES:,} bytes;"
+        f"{path}:1:1: the {what} is larger than {MAX_RULE_FILE_BYTES:,} bytes;"
         " split it into several files"
     )
 
@@ -250,8 +253,9 @@ class _Builder:
     Recursion is bounded: the composer has already refused anything deeper than MAX_DEPTH.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, what: str) -> None:
         self.path = path
+        self.what = what
         self.refusals: list[str] = []
         self.duplicates: list[str] = []
 
@@ -269,7 +273,7 @@ class _Builder:
     def unplain(self, node: Node) -> None:
         self.refuse(
             node,
-            f"tag {_tag_name(node.tag)} is not allowed in a rule file"
+            f"tag {_tag_name(node.tag)} is not allowed in a {self.what}"
             f" (only plain YAML is allowed: {_PLAIN})",
         )
 
@@ -304,7 +308,9 @@ class _Builder:
 
     def key(self, node: Node) -> str | None:
         if isinstance(node, ScalarNode) and node.tag == _MERGE:
-            self.refuse(node, "merge keys (<<) are not allowed in a rule file: write each key out")
+            self.refuse(
+                node, f"merge keys (<<) are not allowed in a {self.what}: write each key out"
+            )
             return None
         if not isinstance(node, ScalarNode):
             kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
@@ -346,7 +352,7 @@ class _Builder:
         if len(text) > MAX_NUMBER_LENGTH:
             self.refuse(
                 node,
-                f"a number of {len(text):,} characters is too long for a rule file"
+                f"a number of {len(text):,} characters is too long for a {self.what}"
                 f" (at most {MAX_NUMBER_LENGTH})",
             )
             return None

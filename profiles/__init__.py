@@ -1,0 +1,1 @@
+"""The table profile files shipped with budgetqa (data only)."""
