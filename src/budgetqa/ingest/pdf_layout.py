@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import attrs
 
 from budgetqa.ingest.pdf_geometry import Glyph, PageGeometry, Ruling
+from budgetqa.text import is_amount_text
 
 __all__ = [
     "Band",
@@ -181,14 +182,30 @@ def _positions(values: Sequence[float], within: float = _SAME_POSITION) -> list[
     return [sum(cluster) / len(cluster) for cluster in clusters]
 
 
-def _grid_regions(horizontals: Sequence[Ruling]) -> list[list[Ruling]]:
-    """Group horizontal rulings into vertically contiguous regions that overlap horizontally."""
+def _grid_regions(
+    horizontals: Sequence[Ruling], verticals: Sequence[Ruling] = ()
+) -> list[list[Ruling]]:
+    """Group horizontal rulings into vertically contiguous regions that overlap horizontally.
+
+    Two rulings further apart than :data:`_GRID_GAP` are still one grid when a vertical ruling
+    runs from one to the other: a tall row (a project whose goal text fills half a page) is a
+    row of the grid, not the end of it.
+    """
     regions: list[list[Ruling]] = []
     bottom = left = right = 0.0
+
+    def joined(position: float) -> bool:
+        return any(
+            vertical.start <= bottom + _SAME_POSITION
+            and vertical.end >= position - _SAME_POSITION
+            and left - _SAME_POSITION <= vertical.position <= right + _SAME_POSITION
+            for vertical in verticals
+        )
+
     for ruling in sorted(horizontals, key=lambda ruling: ruling.position):
         if (
             regions
-            and ruling.position - bottom <= _GRID_GAP
+            and (ruling.position - bottom <= _GRID_GAP or joined(ruling.position))
             and ruling.start < right - _SAME_POSITION
             and ruling.end > left + _SAME_POSITION
         ):
@@ -213,7 +230,7 @@ def find_grids(page: PageGeometry, lines: Sequence[TextLine]) -> list[Grid]:
     horizontals = [ruling for ruling in page.rulings if ruling.horizontal]
     verticals = [ruling for ruling in page.rulings if not ruling.horizontal]
     grids: list[Grid] = []
-    for region in _grid_regions(horizontals):
+    for region in _grid_regions(horizontals, verticals):
         top = min(ruling.position for ruling in region)
         bottom = max(ruling.position for ruling in region)
         left = min(ruling.start for ruling in region)
@@ -277,12 +294,16 @@ def _bands(
     whole = _band(members, upper, lower, crossing, edges, ruled=True)
     if len(members) < 2:
         return [whole]
-    # A cell that wraps puts its extra lines in one or two cells; separate rows fill most cells
-    # on every line. Split when each line alone fills at least two cells.
+    # Cells that wrap (a long name beside a long goal) put a line of text in two or more cells
+    # on every line; separate rows each carry their own figures. Split when at least two
+    # lines carry figures and each line alone fills at least two cells.
     per_line = [
         _band([line], line.top, line.bottom, crossing, edges, ruled=False) for line in members
     ]
-    if all(len(band.cells) >= 2 for band in per_line) and len(members) >= 2:
+    with_figures = sum(
+        1 for band in per_line if any(is_amount_text(cell.text) for cell in band.cells)
+    )
+    if with_figures >= 2 and all(len(band.cells) >= 2 for band in per_line):
         return per_line
     return [whole]
 
@@ -304,13 +325,16 @@ def _band(
     for slot in sorted(slots):
         placed = slots[slot]
         left, right = crossing[slot], crossing[slot + 1]
-        texts = [words_text(line) for line in _cell_lines(placed)]
+        cell_lines = _cell_lines(placed)
+        texts = [words_text(line) for line in cell_lines]
         cells.append(
             Cell(
                 first=_slot(left + _SAME_POSITION, edges),
                 last=_slot(right - _SAME_POSITION, edges),
                 text="\n".join(texts),
-                x0=min(glyph.x0 for glyph in placed),
+                # a wrapped name's indentation is its first line's: the lines after it may
+                # start at the cell's edge
+                x0=cell_lines[0][0].x0,
                 lines=len(texts),
             )
         )

@@ -509,6 +509,12 @@ def _roles(
             named = True
         elif role is ColumnRole.CODE:
             named = False
+    # A name heads amounts: a text column after the last amounts (绩效目标 at the right edge)
+    # is text, not the name of a second half of the table.
+    names = [index for index, role in enumerate(roles) if role is ColumnRole.NAME]
+    for index in names[1:]:
+        if ColumnRole.MONEY not in roles[index + 1 :]:
+            roles[index] = ColumnRole.TEXT
     return roles
 
 

@@ -1,0 +1,66 @@
+"""Project tables as published (项目支出及其他支出预算表): tall rows whose goal text fills half a
+page stay rows of their grid, the goal column at the right edge is text (not a second half of
+the table), and a wrapped project name keeps the indentation of its first line. The values
+were read off the pages by eye; each test names its page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import budgetqa
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def projects():
+    document = budgetqa.read(FIXTURES / "guangzhou-petitions.pdf")
+    (table,) = [table for table in document.tables if table.pages == (19, 20)]
+    return table
+
+
+def test_every_project_row_of_pages_19_and_20_is_read(projects):
+    # 表12 部门预算项目支出及其他支出预算表: 合计, the bureau, nine projects; the 社工服务外包项目
+    # row on page 19 is about 200 points tall (its goal runs to eleven lines)
+    assert projects.kind == "project_expenditure"
+    assert projects.established
+    assert projects.rows_per_level() == {0: 1, 1: 1, 2: 9}
+    assert [(row.level, row.name, row.amounts[0], row.page) for row in projects.rows] == [
+        (0, "合计", Decimal("739.30"), 19),
+        (1, "广州市信访局", Decimal("739.30"), 19),
+        (2, "物业管理费", Decimal("99.00"), 19),
+        (2, "市人民来访接待厅专项经费", Decimal("145.00"), 19),
+        (2, "机构运行辅助经费", Decimal("28.00"), 19),
+        (2, "社工服务外包项目", Decimal("45.00"), 19),
+        (2, "云客服服务外包项目", Decimal("252.28"), 19),
+        (2, "信访工作专项经费", Decimal("100.00"), 20),
+        (2, "广州市信访局2025-2026年信息化运维项目", Decimal("40.41"), 20),
+        (2, "信访宣传经费", Decimal("5.00"), 20),
+        (2, "广州市信访局2026-2027年信息化运维项目", Decimal("24.61"), 20),
+    ]
+    # the projects add up to the bureau's 739.30 as printed
+    assert sum(row.amounts[0] for row in projects.rows if row.level == 2) == Decimal("739.30")
+
+
+def test_the_goal_column_is_text_of_each_project(projects):
+    assert [column.key for column in projects.columns] == [
+        "name",
+        "total",
+        "fiscal_appropriation",
+        "general_budget",
+        "government_fund",
+        "state_capital",
+        "special_account",
+        "other_funds",
+        "goal",
+    ]
+    assert all(column.side is None for column in projects.columns)
+    goals = {row.name: row.texts[0] for row in projects.rows}
+    assert goals["机构运行辅助经费"] == "根据相关文件，用于解决我局后勤服务人员不足问题。"
+    assert goals["信访宣传经费"].startswith("1.建设践行习近平总书记关于加强和改进人民信访工作")
+    assert goals["合计"] == ""
