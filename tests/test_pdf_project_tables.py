@@ -64,3 +64,26 @@ def test_the_goal_column_is_text_of_each_project(projects):
     assert goals["机构运行辅助经费"] == "根据相关文件，用于解决我局后勤服务人员不足问题。"
     assert goals["信访宣传经费"].startswith("1.建设践行习近平总书记关于加强和改进人民信访工作")
     assert goals["合计"] == ""
+
+
+def test_figures_outside_every_grid_are_reported_not_dropped():
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+    from budgetqa.model import StructureProblem
+
+    sketch = """\
+支出总表
+单位：万元
+| 科目编码 | 科目名称 | 合计 | 基本支出 |
+| 201 | 一般公共服务支出 | 30.00 | 20.00 |
+2010101     行政运行     20.00     20.00
+"""
+    (table,) = read_pdf_pages("sketch.pdf", sketch_pages(sketch)).tables
+    assert table.department is None  # 单位：万元 names the unit of money, not a department
+    assert not table.established
+    assert table.problems == (
+        (
+            StructureProblem.UNREAD_LINES,
+            "page 1: 1 line(s) with figures outside the grid, the first: '2010101 行政运行 20.00 20.00'",
+        ),
+    )

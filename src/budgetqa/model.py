@@ -455,6 +455,7 @@ class StructureProblem(enum.StrEnum):
     FLAT_HIERARCHY = "flat_hierarchy"  #: the profile expects levels; every row is on one
     MISSING_COLUMNS = "missing_columns"  #: columns the profile requires were not found
     UNREAD_CELLS = "unread_cells"  #: cells whose text is neither an amount nor allowed text
+    UNREAD_LINES = "unread_lines"  #: lines with figures on the table's pages outside its grid
 
 
 @attrs.frozen

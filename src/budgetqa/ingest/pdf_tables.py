@@ -40,7 +40,7 @@ __all__ = ["read_pdf", "read_pdf_pages"]
 _SPACE = regex.compile(r"\s+")
 _UNIT = regex.compile(r"(?:金额)?单位[:：]\s*(万元|千元|亿元|元)")
 _DEPARTMENT = regex.compile(
-    r"(?:单位|部门|预算单位|编制单位)(?:名称)?[:：]\s*(\S+?)(?:\s|单位[:：]|$)"
+    r"(?:单位|部门|预算单位|编制单位)(?:名称)?[:：]\s*(?!(?:万元|千元|亿元|元)(?:\s|$))(\S+?)(?:\s|单位[:：]|$)"
 )
 _NOTE = regex.compile(r"^\s*(?:注|说明|备注)\s*\d?\s*[:：]")
 # How any kind of table says it is empty on purpose; a profile may add its own phrasings.
@@ -128,6 +128,8 @@ class _TableDraft:
     edges: tuple[float, ...] = ()
     body: list[tuple[int, Band, tuple[float, ...]]] = attrs.Factory(list)
     notes: list[str] = attrs.Factory(list)
+    #: Lines with figures on the table's pages that no grid holds: (page, text).
+    stray: list[tuple[int, str]] = attrs.Factory(list)
 
 
 class _DocumentBuilder:
@@ -194,8 +196,30 @@ class _DocumentBuilder:
             draft = self.drafts[index]
             if not draft.body and not draft.notes:
                 draft.notes.extend(_notes_below_title(lines, draft.title))
+        if on_page:
+            self._stray_figures(lines, grids, titles, self.drafts[on_page[-1]], page.number)
         use = PageUse.TABLE if on_page else PageUse.NARRATIVE
         self.pages.append(PageRole(page.number, use, tuple(sorted(set(on_page)))))
+
+    @staticmethod
+    def _stray_figures(
+        lines: Sequence[TextLine],
+        grids: Sequence[Grid],
+        titles: Sequence[tuple[TextLine, TableProfile]],
+        draft: _TableDraft,
+        page: int,
+    ) -> None:
+        """Lines of a table page that carry figures (two amounts or more, apart) but lie in no
+        grid: rows a grid did not take. They are the table's to report, never dropped."""
+        taken = {id(line) for line, _ in titles}
+        for line in lines:
+            middle = (line.top + line.bottom) / 2
+            if id(line) in taken or any(
+                grid.top - 1 <= middle <= grid.bottom + 1 for grid in grids
+            ):
+                continue
+            if sum(1 for token in line.text.split() if is_amount_text(token)) >= 2:
+                draft.stray.append((page, line.text))
 
     def _titles(
         self, lines: Sequence[TextLine], grids: Sequence[Grid]
@@ -433,6 +457,15 @@ def _table(draft: _TableDraft) -> Table:
     rows, unread = _rows(draft, columns)
     if unread:
         problems.append((StructureProblem.UNREAD_CELLS, "; ".join(unread[:5])))
+    if draft.stray:
+        page, text = draft.stray[0]
+        problems.append(
+            (
+                StructureProblem.UNREAD_LINES,
+                f"page {page}: {len(draft.stray)} line(s) with figures outside the grid,"
+                f" the first: {text[:80]!r}",
+            )
+        )
     if not rows and not empty_note:
         problems.append(
             (StructureProblem.NO_ROWS, f"page {draft.first_page}: no rows and no note saying why")
