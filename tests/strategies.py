@@ -88,7 +88,11 @@ def projects(draw: st.DrawFn, columns: tuple[bool, bool, bool]) -> ProjectSpec:
 def units(draw: st.DrawFn, columns: tuple[bool, bool, bool]) -> UnitSpec:
     name = "广州市" + draw(han(2, 16)) + draw(st.sampled_from(_UNIT_SUFFIXES))
     return UnitSpec(
-        name=name, projects=tuple(draw(st.lists(projects(columns), min_size=1, max_size=5)))
+        # a consistent table has no project twice in a unit: names drawn alike would be a repeat
+        name=name,
+        projects=tuple(
+            draw(st.lists(projects(columns), min_size=1, max_size=5, unique_by=lambda p: p.name))
+        ),
     )
 
 

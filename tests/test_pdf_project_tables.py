@@ -87,3 +87,45 @@ def test_figures_outside_every_grid_are_reported_not_dropped():
             "page 1: 1 line(s) with figures outside the grid, the first: '2010101 行政运行 20.00 20.00'",
         ),
     )
+
+
+PROJECTS = """\
+部门预算项目支出及其他支出预算表
+单位名称：某局 单位：万元
+| 支出项目类别（资金使用单位） | 总计 | 财政拨款 | 财政专户拨款 | 其他资金 | 绩效目标 |
+| 合计 | 30.00 | 30.00 | 0.00 | 0.00 | |
+| 某局 | 30.00 | 30.00 | 0.00 | 0.00 | |
+|   项目甲经费 | 10.00 | 10.00 | 0.00 | 0.00 | 做好甲项工作。 |
+|   项目乙经费 | 25.00 | 25.00 | 0.00 | 0.00 | 待单位补充 |
+"""
+
+
+def test_a_pdf_project_table_is_checked_by_the_project_rules():
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+    from budgetqa.model import Level
+
+    document = read_pdf_pages("sketch.pdf", sketch_pages(PROJECTS))
+    assert document.rows_table == 0
+    assert document.row_texts == ("goal",)  # no indicators column: none can be missing
+    assert [(row.level, row.name, row.total, row.span.page) for row in document.rows] == [
+        (Level.TOTAL, "合计", Decimal("30.00"), 1),
+        (Level.UNIT, "某局", Decimal("30.00"), 1),
+        (Level.PROJECT, "项目甲经费", Decimal("10.00"), 1),
+        (Level.PROJECT, "项目乙经费", Decimal("25.00"), 1),
+    ]
+    report = budgetqa.audit(document)
+    found = {(f.code, f.location.row, f.location.page, f.location.table) for f in report.findings}
+    # 10.00 + 25.00 = 35.00 under a unit that says 30.00; 待单位补充 left in a goal
+    assert ("AR102", "某局", 1, "project_expenditure") in found
+    assert ("PH101", "项目乙经费", 1, "project_expenditure") in found
+    assert all(f.location.line is None for f in report.findings)
+    assert not any(f.code == "ST105" for f in report.findings)
+
+
+def test_a_project_table_that_splits_its_funds_otherwise_is_not_summed_as_three():
+    # 深圳's 项目支出总表 prints 一般公共预算/政府性基金/… and 单位资金 columns, no 财政拨款 total:
+    # total = 财政拨款 + 财政专户拨款 + 其他资金 does not apply, so its rows are not project rows
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    assert document.rows_table is None
+    assert document.rows == ()

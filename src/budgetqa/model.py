@@ -138,11 +138,15 @@ class LineRole(enum.StrEnum):
 
 @attrs.frozen
 class SourceSpan:
-    """Where something came from: a path and an inclusive range of 1-based lines."""
+    """Where something came from: a path and an inclusive range of 1-based lines.
+
+    For PDF input ``page`` is the page (1-based) and the lines are lines on that page.
+    """
 
     path: str
     line: int
     end_line: int
+    page: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.line < 1 or self.end_line < self.line:
@@ -153,6 +157,8 @@ class SourceSpan:
             raise ValueError(msg)
 
     def __str__(self) -> str:
+        if self.page is not None:
+            return f"{self.path}:page {self.page}"
         if self.end_line == self.line:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}-{self.end_line}"
@@ -300,6 +306,7 @@ class Row:
             "parent": self.parent,
             "line": self.span.line,
             "end_line": self.span.end_line,
+            "page": self.span.page,
             **{column: format_amount(self.amount(column)) for column in MONEY_COLUMNS},
             "raw_amounts": list(self.raw_amounts),
             "column_inference": (
@@ -617,6 +624,12 @@ class Document:
     notes: tuple[ReadNote, ...] = ()
     #: The tables of the document (every kind; for PDF input, every table found in it).
     tables: tuple[Table, ...] = ()
+    #: For PDF input: the index in ``tables`` of the project table whose rows are ``rows``
+    #: (合计 → 资金使用单位 → 项目, checked by the project-table rules), or ``None``.
+    rows_table: int | None = None
+    #: The text columns the rows' table has (``goal``, ``indicators``): a table printed without
+    #: an indicators column has no project "missing" its indicators.
+    row_texts: tuple[str, ...] = ("goal", "indicators")
     #: For PDF input, what each page holds (one entry per page, in order).
     pages: tuple[PageRole, ...] = ()
     #: Data derived from the rows by the checks (child index, joined texts), built on first
@@ -711,6 +724,7 @@ class Document:
             "fragments": [fragment.to_dict() for fragment in self.fragments],
             "notes": [note.to_dict() for note in self.notes],
             "tables": [table.to_dict() for table in self.tables],
+            "rows_table": self.rows_table,
             "pages": [page.to_dict() for page in self.pages],
         }
 

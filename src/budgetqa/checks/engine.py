@@ -134,6 +134,12 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Fi
             if row.level is Level.UNIT
             else (row.parent if row.level is Level.PROJECT else None)
         )
+    page = hit.page if hit.page is not None else hit.span.page
+    if page is None and row is not None:
+        page = row.span.page  # a hit at a piece of a PDF row's text: the row's page
+    table = hit.table
+    if table is None and page is not None and document.rows_table is not None:
+        table = document.tables[document.rows_table].kind
     return Finding(
         id=finding_id(rule.code, document.path, hit.key),
         code=rule.code,
@@ -143,18 +149,18 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Fi
         message=rule.message.format_map(_Fields(_quoted_fields(hit.fields))) + note,
         location=Location(
             path=document.path,
-            line=None if hit.page is not None else hit.span.line,
-            end_line=None if hit.page is not None else hit.span.end_line,
+            line=None if page is not None else hit.span.line,
+            end_line=None if page is not None else hit.span.end_line,
             unit=_quoted(unit),
             row=quote(row.name) if row is not None else _quoted(hit.row_name),
-            page=hit.page,
-            table=hit.table,
+            page=page,
+            table=table,
         ),
         expected=_quoted(hit.expected),
         actual=_quoted(hit.actual),
         difference=_quoted(hit.difference),
         source=()
-        if hit.page is not None
+        if page is not None
         else tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
     )
 

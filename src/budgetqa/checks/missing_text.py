@@ -29,6 +29,8 @@ class MissingTextCheck(CheckKind):
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         field = params["field"]
+        if field not in document.row_texts:
+            return  # the table has no such column (a PDF project table without indicators)
         for row in document.rows:
             if row.level.value not in params["levels"]:
                 continue

@@ -22,6 +22,7 @@ import regex
 
 from budgetqa.ingest.pdf_geometry import PageGeometry, PdfError, read_pages
 from budgetqa.ingest.pdf_layout import Band, Cell, Grid, TextLine, find_grids, text_lines
+from budgetqa.ingest.pdf_rows import project_rows
 from budgetqa.model import (
     Column,
     ColumnRole,
@@ -136,6 +137,7 @@ class _DocumentBuilder:
     def __init__(self, path: str, profiles: Profiles) -> None:
         self.path = path
         self.classify = profiles.classify
+        self.project_kinds = frozenset(profile.kind for profile in profiles if profile.project_rows)
         self.drafts: list[_TableDraft] = []
         self.pages: list[PageRole] = []
         self.department: str | None = None
@@ -301,6 +303,8 @@ class _DocumentBuilder:
 
     def finish(self) -> Document:
         tables = tuple(_table(draft) for draft in self.drafts)
+        found = project_rows(self.path, tables, self.project_kinds)
+        rows_table, rows = found if found is not None else (None, ())
         return Document(
             path=self.path,
             layout="pdf",
@@ -310,10 +314,18 @@ class _DocumentBuilder:
                 (table.unit_of_money for table in tables if table.unit_of_money), None
             ),
             title=None,
-            rows=(),
+            rows=rows,
             fragments=(),
             line_roles=(),
             tables=tables,
+            rows_table=rows_table,
+            row_texts=()
+            if rows_table is None
+            else tuple(
+                key
+                for key in ("goal", "indicators")
+                if any(column.key == key for column in tables[rows_table].columns)
+            ),
             pages=tuple(self.pages),
         )
 

@@ -69,6 +69,16 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
         else "Optional: this kind may print text only (goals and indicators).",
         "",
     ]
+    if profile.project_rows:
+        out += [
+            "## Project rows / 项目行",
+            "",
+            "Its rows (合计 → 资金使用单位 → 项目, with `total` and the funding columns) are",
+            "checked by the project-table rules: sums, repeated rows, placeholders, indicators.",
+            "The first such table of a PDF (one with an `indicators` column first) is the",
+            "document's `rows`. 其行（合计 → 单位 → 项目）按项目表规则检查。",
+            "",
+        ]
     if profile.columns:
         out += [
             "## Columns / 列",

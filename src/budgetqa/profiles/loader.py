@@ -50,7 +50,7 @@ _STANDARD = regex.compile(r"^T[0-9]{1,2}$")
 _FILE_KEYS = ("version", "profile")
 _PROFILE_KEYS = (
     "kind", "standard", "name", "description", "titles", "hierarchy",
-    "amounts", "columns", "empty_notes", "examples",
+    "amounts", "columns", "empty_notes", "examples", "project_rows",
 )  # fmt: skip
 _REQUIRED = ("kind", "name", "description", "titles", "hierarchy")
 _COLUMN_KEYS = ("key", "headers", "side")
@@ -369,6 +369,9 @@ def _profile(raw: Marked, reader: _Reader) -> TableProfile | None:
     columns = reader.columns(raw)
     empty_notes = reader.patterns(raw, "empty_notes", required=False)
     examples = reader.examples(raw)
+    project_rows = raw.get("project_rows", False)
+    if not isinstance(project_rows, bool):
+        reader.problems.append(f"{reader.at(raw, 'project_rows')}: 'project_rows' is true or false")
     if (
         reader.problems
         or not isinstance(kind, str)
@@ -390,6 +393,7 @@ def _profile(raw: Marked, reader: _Reader) -> TableProfile | None:
         columns=columns,
         empty_notes=empty_notes,
         examples=examples,
+        project_rows=project_rows is True,
         standard=standard,
         source=_at(reader.path, raw.mark),
     )

@@ -141,6 +141,9 @@ class TableProfile:
     #: phrasings every kind shares.
     empty_notes: tuple[regex.Pattern[str], ...] = ()
     examples: tuple[TitleExample, ...] = ()
+    #: True when its rows are 合计 → 资金使用单位 → 项目 with ``total`` and funding columns: the
+    #: project-table rules (sums, repeats, placeholders, indicators) check them.
+    project_rows: bool = False
     #: The standard table it is (``T1`` … ``T11``, see docs/profiles.md), if one.
     standard: str | None = None
     #: ``path:line:column`` of the profile in its file.
@@ -165,6 +168,7 @@ class TableProfile:
                 for spec in self.columns
             ],
             "empty_notes": [pattern.pattern for pattern in self.empty_notes],
+            "project_rows": self.project_rows,
             "examples": [
                 {"title" if example.matches else "not": example.title, "note": example.note}
                 for example in self.examples
