@@ -16,7 +16,7 @@ LAYERS = {
     "budgetqa.errors": set(),
     "budgetqa.config": {"budgetqa.errors", "budgetqa.inputs"},
     "budgetqa.plain_yaml": {"budgetqa.errors"},
-    "budgetqa.profiles": {"budgetqa.errors", "budgetqa.plain_yaml"},
+    "budgetqa.profiles": {"budgetqa.errors", "budgetqa.plain_yaml", "budgetqa.model"},
     "budgetqa.text": set(),
     "budgetqa.model": {"budgetqa.text", "budgetqa.errors"},
     "budgetqa.findings": {"budgetqa.text"},

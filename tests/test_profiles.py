@@ -288,7 +288,8 @@ def test_every_problem_of_a_profile_file_is_reported_with_its_place():
     problems = raised.value.problems
     assert problems == [
         "bad.yaml:9:11: a profile has no key 'colour' (expected one of: kind, standard, name,"
-        " description, titles, hierarchy, amounts, columns, empty_notes, examples, project_rows)",
+        " description, titles, hierarchy, amounts, columns, empty_notes, examples, project_rows,"
+        " relations)",
         "bad.yaml:3:9: kind 'Bad-Kind' must be lower_snake_case, e.g. expenditure_summary",
         "bad.yaml:4:9: 'name' must be a mapping with 'zh' and 'en' texts",
         "bad.yaml:6:11: 'titles' must be a non-empty list of regular expressions (strings)",

@@ -44,11 +44,13 @@ __all__ = [
     "PageRole",
     "PageUse",
     "ReadNote",
+    "Relation",
     "Row",
     "SourceSpan",
     "StructureProblem",
     "Table",
     "TableRow",
+    "Term",
     "TextPiece",
     "format_amount",
     "in_money_context",
@@ -463,6 +465,45 @@ class StructureProblem(enum.StrEnum):
     MISSING_COLUMNS = "missing_columns"  #: columns the profile requires were not found
     UNREAD_CELLS = "unread_cells"  #: cells whose text is neither an amount nor allowed text
     UNREAD_LINES = "unread_lines"  #: lines with figures on the table's pages outside its grid
+    #: two halves side by side (two name columns, each before amounts) in a kind that has none
+    UNEXPECTED_HALVES = "unexpected_halves"
+
+
+@attrs.frozen
+class Term:
+    """One column on the right of an equation, with its sign."""
+
+    key: str
+    sign: int = 1
+    optional: bool = False
+
+    def __str__(self) -> str:
+        return self.key + ("?" if self.optional else "")
+
+
+@attrs.frozen
+class Relation:
+    """One sum a table's profile declares (:mod:`budgetqa.profiles.relations`).
+
+    ``kind`` is ``equation`` (``left`` = the signed ``terms`` on every row) or ``children``
+    (a row equals the sum of the rows under it).
+    """
+
+    id: str
+    kind: str
+    left: str | None = None
+    terms: tuple[Term, ...] = ()
+    text: str = ""
+
+    def applies_to(self, keys: frozenset[str]) -> bool:
+        """Whether a table with the column ``keys`` prints what this relation needs."""
+        if self.kind != "equation":
+            return True
+        return (
+            self.left in keys
+            and all(term.optional or term.key in keys for term in self.terms)
+            and any(term.key in keys for term in self.terms)
+        )
 
 
 @attrs.frozen
@@ -487,6 +528,8 @@ class Table:
     department: str | None = None
     note: str | None = None
     problems: tuple[tuple[StructureProblem, str], ...] = ()
+    #: The sums its profile says its figures satisfy.
+    relations: tuple[Relation, ...] = ()
 
     @functools.cached_property
     def money_columns(self) -> tuple[Column, ...]:

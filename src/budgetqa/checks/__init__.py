@@ -18,6 +18,7 @@ from budgetqa.checks import (  # noqa: F401 - importing a module registers its c
     missing_text,
     read_note,
     similar_names,
+    table_relation,
     table_structure,
     text_pattern,
 )

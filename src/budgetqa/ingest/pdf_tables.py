@@ -466,6 +466,19 @@ def _table(draft: _TableDraft) -> Table:
         problems.append(
             (StructureProblem.NO_MONEY_COLUMN, f"page {draft.first_page}: no column of amounts")
         )
+    if (
+        kind is not None
+        and any(side in ("left", "right") for side in sides)
+        and not any(spec.side for spec in kind.columns)
+    ):
+        names = " | ".join(column.header for column in columns if column.role is ColumnRole.NAME)
+        problems.append(
+            (
+                StructureProblem.UNEXPECTED_HALVES,
+                f"page {draft.first_page}: read as two halves side by side ({names}),"
+                " which this kind of table does not have",
+            )
+        )
     rows, unread = _rows(draft, columns)
     if unread:
         problems.append((StructureProblem.UNREAD_CELLS, "; ".join(unread[:5])))
@@ -507,6 +520,7 @@ def _table(draft: _TableDraft) -> Table:
         department=draft.department,
         note=note,
         problems=tuple(problems),
+        relations=kind.relations if kind else (),
     )
 
 

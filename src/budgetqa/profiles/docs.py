@@ -79,6 +79,25 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "document's `rows`. 其行（合计 → 单位 → 项目）按项目表规则检查。",
             "",
         ]
+    if profile.relations:
+        out += [
+            "## Relations / 勾稽关系",
+            "",
+            "Checked on every established table of this kind (AR201 equation, AR202 sum of the",
+            "rows under a row, AR203 a difference within rounding: n addends × 0.005). A term",
+            "with `?` counts where the column is printed. 每行检查；差额在舍入范围内记为尾差。",
+            "",
+            "| id | relation |",
+            "| --- | --- |",
+        ]
+        for relation in profile.relations:
+            text = (
+                f"`{relation.text}`"
+                if relation.kind == "equation"
+                else "each row = the sum of the rows under it / 上级 = 下级之和"
+            )
+            out.append(f"| `{relation.id}` | {_cell(text)} |")
+        out.append("")
     if profile.columns:
         out += [
             "## Columns / 列",

@@ -33,6 +33,7 @@ from budgetqa.profiles.model import (
     TableProfile,
     TitleExample,
 )
+from budgetqa.profiles.relations import Relation, RelationError, parse_equation
 
 __all__ = [
     "builtin_profile_files",
@@ -50,8 +51,9 @@ _STANDARD = regex.compile(r"^T[0-9]{1,2}$")
 _FILE_KEYS = ("version", "profile")
 _PROFILE_KEYS = (
     "kind", "standard", "name", "description", "titles", "hierarchy",
-    "amounts", "columns", "empty_notes", "examples", "project_rows",
+    "amounts", "columns", "empty_notes", "examples", "project_rows", "relations",
 )  # fmt: skip
+_RELATION_KEYS = ("id", "equation", "children")
 _REQUIRED = ("kind", "name", "description", "titles", "hierarchy")
 _COLUMN_KEYS = ("key", "headers", "side")
 _EXAMPLE_KEYS = ("title", "not", "note")
@@ -183,8 +185,9 @@ def _at(path: str, position: Position) -> str:
 class _Reader:
     """Validation of one profile file: values converted, problems collected with places."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.source_text = text
         self.problems: list[str] = []
         self.pattern_characters = MAX_PATTERN_CHARACTERS_PER_FILE
 
@@ -287,6 +290,74 @@ class _Reader:
                 specs.append(ColumnSpec(key, headers, side))
         return tuple(specs)
 
+    def relations(self, profile: Marked, columns: tuple[ColumnSpec, ...]) -> tuple[Relation, ...]:
+        raw = profile.get("relations")
+        if raw is None:
+            return ()
+        if not isinstance(raw, MarkedList):
+            self.problems.append(f"{self.at(profile, 'relations')}: 'relations' must be a list")
+            return ()
+        keys = {spec.key for spec in columns}
+        relations: list[Relation] = []
+        seen: set[str] = set()
+        for item, position in zip(raw, raw.marks, strict=True):
+            here = _at(self.path, position)
+            kinds = [
+                key for key in ("equation", "children") if isinstance(item, Marked) and key in item
+            ]
+            if (
+                not isinstance(item, Marked)
+                or len(kinds) != 1
+                or not isinstance(item.get("id"), str)
+            ):
+                self.problems.append(
+                    f"{here}: a relation is a mapping with an 'id' and one of 'equation'"
+                    " ('total = basic + project') or 'children: sum'"
+                )
+                continue
+            self.unknown_keys(item, _RELATION_KEYS, "a relation")
+            identifier = item["id"]
+            if not _KEY.match(identifier) or identifier in seen:
+                self.problems.append(
+                    f"{self.at(item, 'id')}: a relation's 'id' is a lower_snake_case name, once"
+                    " per profile"
+                )
+                continue
+            seen.add(identifier)
+            if kinds[0] == "children":
+                if item["children"] != "sum":
+                    self.problems.append(f"{self.at(item, 'children')}: 'children' is 'sum'")
+                    continue
+                relations.append(Relation(identifier, "children", text="sum"))
+                continue
+            text = item["equation"]
+            if not isinstance(text, str):
+                self.problems.append(f"{self.at(item, 'equation')}: an equation is a string")
+                continue
+            try:
+                left, terms = parse_equation(text)
+            except RelationError as error:
+                line, column = item.marks["equation"]
+                quoted = 1 if self._quoted(line, column) else 0
+                self.problems.append(
+                    f"{self.path}:{line}:{column + quoted + error.column - 1}: {error.reason}"
+                )
+                continue
+            unknown = [name for name in (left, *(t.key for t in terms)) if name not in keys]
+            if unknown:
+                self.problems.append(
+                    f"{self.at(item, 'equation')}: {', '.join(unknown)} is not a column key of"
+                    f" this profile (known: {', '.join(sorted(keys)) or 'none'})"
+                )
+                continue
+            relations.append(Relation(identifier, "equation", left, terms, " ".join(text.split())))
+        return tuple(relations)
+
+    def _quoted(self, line: int, column: int) -> bool:
+        """Whether the value starting at ``line``:``column`` is a quoted YAML scalar."""
+        lines = self.source_text.splitlines()
+        return 0 < line <= len(lines) and lines[line - 1][column - 1 : column] in {"'", '"'}
+
     def examples(self, profile: Marked) -> tuple[TitleExample, ...]:
         raw = profile.get("examples")
         if raw is None:
@@ -326,7 +397,7 @@ def _load(text: str, path: str) -> tuple[TableProfile | None, list[str]]:
             *problems,
             f"{_at(path, where)}: a profile file is a mapping with 'version' and 'profile'",
         ]
-    reader = _Reader(path)
+    reader = _Reader(path, text)
     reader.problems.extend(problems)
     reader.unknown_keys(document, _FILE_KEYS, "a profile file")
     version = document.get("version", 1)
@@ -369,6 +440,7 @@ def _profile(raw: Marked, reader: _Reader) -> TableProfile | None:
     columns = reader.columns(raw)
     empty_notes = reader.patterns(raw, "empty_notes", required=False)
     examples = reader.examples(raw)
+    relations = reader.relations(raw, columns)
     project_rows = raw.get("project_rows", False)
     if not isinstance(project_rows, bool):
         reader.problems.append(f"{reader.at(raw, 'project_rows')}: 'project_rows' is true or false")
@@ -394,6 +466,7 @@ def _profile(raw: Marked, reader: _Reader) -> TableProfile | None:
         empty_notes=empty_notes,
         examples=examples,
         project_rows=project_rows is True,
+        relations=relations,
         standard=standard,
         source=_at(reader.path, raw.mark),
     )

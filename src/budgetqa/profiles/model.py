@@ -16,6 +16,7 @@ import attrs
 import regex
 
 from budgetqa.errors import UsageError
+from budgetqa.model import Relation
 
 __all__ = [
     "ColumnSpec",
@@ -144,6 +145,8 @@ class TableProfile:
     #: True when its rows are 合计 → 资金使用单位 → 项目 with ``total`` and funding columns: the
     #: project-table rules (sums, repeats, placeholders, indicators) check them.
     project_rows: bool = False
+    #: The sums its figures must satisfy (see :mod:`budgetqa.profiles.relations`).
+    relations: tuple[Relation, ...] = ()
     #: The standard table it is (``T1`` … ``T11``, see docs/profiles.md), if one.
     standard: str | None = None
     #: ``path:line:column`` of the profile in its file.
@@ -169,6 +172,9 @@ class TableProfile:
             ],
             "empty_notes": [pattern.pattern for pattern in self.empty_notes],
             "project_rows": self.project_rows,
+            "relations": [
+                {"id": relation.id, relation.kind: relation.text} for relation in self.relations
+            ],
             "examples": [
                 {"title" if example.matches else "not": example.title, "note": example.note}
                 for example in self.examples

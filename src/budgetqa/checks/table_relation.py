@@ -1,0 +1,193 @@
+"""``table_relation``: the sums a table's profile declares, checked on every row.
+
+Each relation is checked with the tolerance the printed precision allows: n addends each
+rounded to 0.01 can miss their exact sum by up to n × 0.005. A difference within that bound is
+a rounding tail (``what: tail``); beyond it the relation is broken (``what: break``). One
+finding per broken relation per row: a row whose children miss in three columns is one
+finding that lists the three differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from budgetqa.checks.base import CheckKind, Hit, Param, register
+from budgetqa.model import (
+    Column,
+    Document,
+    Relation,
+    SourceSpan,
+    Table,
+    TableRow,
+    format_amount,
+    money_context,
+)
+
+_ZERO = Decimal(0)
+
+
+@register
+class TableRelationCheck(CheckKind):
+    name = "table_relation"
+    description = (
+        "Checks the relations a table's profile declares on every established table of a "
+        "document: row equations (`total = basic + project`) and hierarchy sums (a row equals "
+        "the sum of the rows under it). Reports a relation broken beyond the rounding of its "
+        "addends (`what: break`) or a difference within it (`what: tail`)."
+    )
+    parameters: ClassVar[Mapping[str, Param]] = {
+        "relation": Param(
+            "str",
+            "any",
+            "which relations: equation, children or any",
+            ("equation", "children", "any"),
+        ),
+        "what": Param("str", "break", "broken relations or rounding tails", ("break", "tail")),
+    }
+    fields = frozenset({"table", "title", "relation", "differences", "count"})
+
+    def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        wanted, what = params["relation"], params["what"]
+        for number, table in enumerate(document.tables):
+            if not table.established or not table.rows:
+                continue
+            keys = frozenset(column.key for column in table.columns)
+            for relation in table.relations:
+                if wanted not in ("any", relation.kind) or not relation.applies_to(keys):
+                    continue
+                checks = (
+                    _equation(table, relation) if relation.kind == "equation" else _children(table)
+                )
+                for row, misses in checks:
+                    broken = [miss for miss in misses if abs(miss[3]) > miss[4]]
+                    tails = [miss for miss in misses if miss[3] and abs(miss[3]) <= miss[4]]
+                    chosen = broken if what == "break" else ([] if broken else tails)
+                    if chosen:
+                        yield _hit(document, number, table, relation, row, chosen)
+
+
+# One column's check: (column, expected = the sum, actual = printed, difference, tolerance).
+_Miss = tuple[Column, Decimal, Decimal, Decimal, Decimal]
+
+
+def _amount(row: TableRow, position: int) -> Decimal:
+    if position >= len(row.amounts):
+        return _ZERO
+    value = row.amounts[position]
+    return _ZERO if value is None else value
+
+
+def _half_unit(values: Sequence[Decimal | None]) -> Decimal:
+    """Half a unit of the finest printed place among ``values`` (0.005 for two decimals)."""
+    places = [
+        -int(value.as_tuple().exponent)
+        for value in values
+        if value is not None and value.is_finite()
+    ]
+    return Decimal(5).scaleb(-max(places, default=2) - 1)
+
+
+def _equation(table: Table, relation: Relation) -> Iterator[tuple[TableRow, list[_Miss]]]:
+    for side in sorted({column.side for column in table.money_columns}, key=str):
+        money = table.money_columns_of(side)
+        position = {column.key: index for index, column in enumerate(money)}
+        if relation.left not in position:
+            continue
+        terms = [(position[term.key], term.sign) for term in relation.terms if term.key in position]
+        if not terms:
+            continue
+        left = money[position[relation.left]]
+        for row in table.rows:
+            if row.side != side and side is not None:
+                continue
+            values = [row.amounts[i] if i < len(row.amounts) else None for i, _ in terms]
+            at = position[relation.left]
+            printed = row.amounts[at] if at < len(row.amounts) else None
+            if printed is None and all(value is None for value in values):
+                continue
+            with money_context():
+                expected = sum((_amount(row, i) * sign for i, sign in terms), _ZERO)
+                actual = _ZERO if printed is None else printed
+                tolerance = len(terms) * _half_unit([printed, *values])
+                yield row, [(left, expected, actual, actual - expected, tolerance)]
+
+
+def _children(table: Table) -> Iterator[tuple[TableRow, list[_Miss]]]:
+    children: dict[int, list[TableRow]] = {}
+    for row in table.rows:
+        if row.parent is not None:
+            children.setdefault(row.parent, []).append(row)
+    for parent_index, kids in children.items():
+        parent = table.rows[parent_index]
+        money = table.money_columns_of(parent.side)
+        misses: list[_Miss] = []
+        for index, column in enumerate(money):
+            printed = parent.amounts[index] if index < len(parent.amounts) else None
+            values = [kid.amounts[index] if index < len(kid.amounts) else None for kid in kids]
+            if printed is None and all(value is None for value in values):
+                continue
+            with money_context():
+                expected = sum((_amount(kid, index) for kid in kids), _ZERO)
+                actual = _ZERO if printed is None else printed
+                tolerance = len(kids) * _half_unit([printed, *values])
+                misses.append((column, expected, actual, actual - expected, tolerance))
+        yield parent, misses
+
+
+def _equation_text(relation: Relation) -> str:
+    """``total = basic + project?`` as the profile wrote it (spacing normalised)."""
+    right = " ".join(("- " if term.sign < 0 else "+ ") + str(term) for term in relation.terms)
+    return f"{relation.left} = {right.removeprefix('+ ')}"
+
+
+def _hit(
+    document: Document,
+    number: int,
+    table: Table,
+    relation: Relation,
+    row: TableRow,
+    misses: list[_Miss],
+) -> Hit:
+    column, expected, actual, difference, _ = misses[0]
+    described = (
+        _equation_text(relation) if relation.kind == "equation" else "the sum of the rows under it"
+    )
+    differences = "; ".join(
+        f"{miss[0].header}: {format_amount(miss[2])} printed, {format_amount(miss[1])}"
+        f" computed (difference {format_amount(miss[3])})"
+        for miss in misses
+    )
+    page = row.page or (table.pages[0] if table.pages else 1)
+    name = row.name if row.code is None else f"{row.code} {row.name}"
+    return Hit(
+        span=SourceSpan(document.path, max(row.line, 1), max(row.end_line, row.line, 1), page),
+        row=None,
+        key=f"{number}:{relation.id}:{row.index}",
+        fields={
+            "row": name,
+            "unit": "",
+            "path": document.path,
+            "line": "",
+            "table": table.kind,
+            "title": table.title,
+            "relation": described,
+            "differences": differences,
+            "count": len(misses),
+        },
+        expected=format_amount(expected),
+        actual=format_amount(actual),
+        difference=format_amount(difference),
+        facts={
+            "kind": "relation",
+            "relation": relation.id,
+            "table": number,
+            "row": row.index,
+            "columns": tuple(miss[0].key for miss in misses),
+            "column": column.key,
+        },
+        page=page,
+        table=table.kind,
+        row_name=name,
+    )

@@ -1,0 +1,198 @@
+"""Relations declared in table profiles (row equations, hierarchy sums) checked on every
+established table, with the tolerance the printed precision allows (n addends rounded to 0.01
+miss by at most n × 0.005): breaks are errors (AR201, AR202), smaller differences rounding
+tails (AR203), one finding per row naming every column that misses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import budgetqa
+from budgetqa.errors import ProfileFileError
+from budgetqa.ingest.pdf_synthetic import sketch_pages
+from budgetqa.ingest.pdf_tables import read_pdf_pages
+from budgetqa.model import Term
+from budgetqa.profiles import load_profiles_text
+from budgetqa.profiles.relations import RelationError, parse_equation
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
+RELATIONS = ["AR201", "AR202", "AR203"]
+
+
+def audit_sketch(sketch: str):
+    return budgetqa.audit(read_pdf_pages("sketch.pdf", sketch_pages(sketch)), select=RELATIONS)
+
+
+# --- the expression language ---------------------------------------------------------------
+
+
+def test_an_equation_is_parsed_into_signed_optional_terms():
+    assert parse_equation("total = basic + project - refund + other?") == (
+        "total",
+        (Term("basic"), Term("project"), Term("refund", -1), Term("other", 1, True)),
+    )
+    assert parse_equation("balance=-outflow+inflow") == (
+        "balance",
+        (Term("outflow", -1), Term("inflow")),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("total = basic +", 15),  # ends with an operator
+        ("total = basic project", 15),  # two names without an operator
+        ("total basic", 1),  # no =
+        ("total = basic * 2", 15),  # not + or -
+        ("total? = basic", 1),  # an optional left side
+        ("total = basic = project", 15),  # two =
+        ("__import__('os') = x", 1),  # not a column key
+    ],
+)
+def test_a_malformed_equation_is_refused_at_its_place(text, column):
+    with pytest.raises(RelationError) as raised:
+        parse_equation(text)
+    assert raised.value.column == column
+
+
+def test_a_profile_equation_naming_an_unknown_column_is_a_located_error():
+    text = """\
+version: 1
+profile:
+  kind: sums
+  name: {zh: 表, en: Table}
+  description: {zh: 说明。, en: Text.}
+  titles: ['合计表']
+  hierarchy: flat
+  columns:
+    - key: total
+      headers: ['合计']
+  relations:
+    - id: columns
+      equation: 'total = basic + project'
+    - id: broken
+      equation: 'total = +'
+"""
+    with pytest.raises(ProfileFileError) as raised:
+        load_profiles_text(text, "p.yaml")
+    assert raised.value.problems == [
+        "p.yaml:13:17: basic, project is not a column key of this profile (known: total)",
+        "p.yaml:15:26: the equation ends with an operator",
+    ]
+
+
+# --- checked on tables ----------------------------------------------------------------------
+
+TABLE = """\
+支出总表
+单位：万元
+| 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出 |
+| | 合计 | {total} | 20.00 | 10.00 |
+| 201 | 一般公共服务支出 | 30.00 | 20.00 | 10.00 |
+| 20101 | 人大事务 | 30.00 | 20.00 | 10.00 |
+| 2010101 | 行政运行 | 20.00 | 20.00 | |
+| 2010102 | 一般行政管理事务 | {leaf} | | {leaf} |
+"""
+
+
+def test_a_table_whose_sums_hold_has_no_finding():
+    assert audit_sketch(TABLE.format(total="30.00", leaf="10.00")).findings == ()
+
+
+def test_a_parent_that_misses_its_children_in_two_columns_is_one_finding():
+    report = audit_sketch(TABLE.format(total="30.00", leaf="12.00"))
+    (finding,) = report.findings
+    assert finding.code == "AR202"
+    assert finding.location.row == "20101 人大事务"
+    assert finding.location.page == 1
+    assert finding.location.table == "expenditure_summary"
+    # 20.00 + 12.00 = 32.00 in 合计 and 0 + 12.00 in 项目支出, against 30.00 and 10.00
+    assert finding.message == (
+        "20101 人大事务 (支出总表): does not equal the sum of the rows under it:"
+        " 合计: 30.00 printed, 32.00 computed (difference -2.00);"
+        " 项目支出: 10.00 printed, 12.00 computed (difference -2.00)"
+    )
+    assert (finding.expected, finding.actual, finding.difference) == ("32.00", "30.00", "-2.00")
+
+
+def test_a_row_whose_columns_do_not_add_up_is_an_equation_break():
+    report = audit_sketch(TABLE.format(total="31.00", leaf="10.00"))
+    codes = sorted((finding.code, finding.location.row) for finding in report.findings)
+    # 合计 31.00 ≠ 20.00 + 10.00 on its own row, and ≠ its one child 201 (30.00)
+    assert codes == [("AR201", "合计"), ("AR202", "合计")]
+
+
+def test_a_difference_within_the_rounding_of_the_addends_is_a_tail():
+    # three children rounded to the cent may miss their printed parent by up to 0.015
+    sketch = """\
+支出总表
+单位：万元
+| 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出 |
+| 208 | 社会保障和就业支出 | 419.35 | 419.35 | 0.00 |
+| 20805 | 行政事业单位养老支出 | 419.35 | 419.35 | 0.00 |
+| 2080501 | 行政单位离退休 | 123.54 | 123.54 | 0.00 |
+| 2080505 | 机关事业单位基本养老保险缴费支出 | 199.06 | 199.06 | 0.00 |
+| 2080506 | 机关事业单位职业年金缴费支出 | 96.76 | 96.76 | 0.00 |
+"""
+    (finding,) = audit_sketch(sketch).findings
+    assert (finding.code, finding.location.row, finding.severity.value) == (
+        "AR203",
+        "20805 行政事业单位养老支出",
+        "info",
+    )
+
+
+def test_the_published_expenditure_table_of_page_8():
+    # 广州市信访局 表3 (page 8), recomputed from the printed figures: 合计 3,944.08 = 2,570.71 +
+    # 419.35 + 3.97 + 950.05; 20140 2,570.71 = 1,859.41 + 397.28 + 314.02; every row's 合计 =
+    # 基本支出 + 项目支出; only 20805 misses: 123.54 + 199.06 + 96.76 = 419.36 against 419.35
+    # printed, in 合计 and 基本支出, within the 0.015 three rounded figures allow.
+    report = budgetqa.audit(FIXTURES / "guangzhou-petitions.pdf", select=RELATIONS)
+    on_page_8 = [finding for finding in report.findings if finding.location.page == 8]
+    assert [(f.code, f.location.row) for f in on_page_8] == [
+        ("AR203", "20805 行政事业单位养老支出")
+    ]
+    assert "合计: 419.35 printed, 419.36 computed" in on_page_8[0].message
+    assert "基本支出: 419.35 printed, 419.36 computed" in on_page_8[0].message
+
+
+cents = st.integers(min_value=0, max_value=10**8).map(lambda n: Decimal(n).scaleb(-2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    leaves=st.lists(st.tuples(cents, cents), min_size=1, max_size=5),
+    change=st.integers(min_value=3, max_value=10**6).map(lambda n: Decimal(n).scaleb(-2)),
+    data=st.data(),
+)
+def test_consistent_tables_are_clean_and_one_changed_cell_breaks_its_parent(leaves, change, data):
+    def table(rows):
+        basic = sum((b for b, _ in rows), Decimal(0))
+        project = sum((p for _, p in rows), Decimal(0))
+        lines = [
+            "支出总表",
+            "单位：万元",
+            "| 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出 |",
+            f"| 201 | 一般公共服务支出 | {basic + project} | {basic} | {project} |",
+            f"| 20101 | 人大事务 | {basic + project} | {basic} | {project} |",
+        ]
+        for number, (b, p) in enumerate(rows, start=1):
+            lines.append(f"| 20101{number:02d} | 项目{number} | {b + p} | {b} | {p} |")
+        return "\n".join(lines) + "\n"
+
+    assert audit_sketch(table(leaves)).findings == ()
+    position = data.draw(st.integers(0, len(leaves) - 1))
+    changed = [list(row) for row in leaves]
+    changed[position][0] += change  # one 基本支出 cell off by 0.03 or more (5 leaves allow 0.025)
+    lines = table([tuple(row) for row in leaves]).splitlines()
+    row = lines[5 + position].split("|")
+    row[4] = f" {changed[position][0]} "  # ... printed as such, its row's 合计 left alone
+    lines[5 + position] = "|".join(row)
+    codes = sorted({finding.code for finding in audit_sketch("\n".join(lines) + "\n").findings})
+    # the leaf's own row equation breaks, and so does 20101's sum of 基本支出
+    assert codes == ["AR201", "AR202"]
