@@ -330,3 +330,32 @@ def test_zengcheng_goal_ending_in_a_full_stop_keeps_indicator_one(examples):
     assert row.goal == "按照上级文件要求，劳动保障监察队伍工作人员统一着装."
     assert [indicator.number for indicator in row.indicators] == [1, 2, 3, 4]
     assert row.indicators[0].name == "定制制服数量"
+
+
+def test_each_example_is_one_performance_target_table_of_the_same_rows(examples):
+    """A text table is one kind among others: its rows are also the document's one table."""
+    for document in examples.values():
+        (table,) = document.tables
+        assert table.kind == "project_performance_targets"
+        assert document.rows_table == 0
+        assert table.lines == (document.rows[0].span.line, document.rows[-1].span.end_line)
+        assert [column.key for column in table.money_columns] == [
+            "total",
+            "fiscal_appropriation",
+            "special_account",
+            "other_funds",
+        ]
+        assert [
+            (row.level, row.name, row.parent, row.amounts, row.line, row.texts)
+            for row in table.rows
+        ] == [
+            (
+                {"total": 0, "unit": 1, "project": 2}[row.level.value],
+                row.name,
+                row.parent_index,
+                row.amounts,
+                row.span.line,
+                (row.goal, row.indicator_text),
+            )
+            for row in document.rows
+        ]

@@ -18,6 +18,7 @@ from budgetqa.errors import TruncatedTableError
 from budgetqa.ingest.header import Preamble
 from budgetqa.ingest.indicators import parse_indicators
 from budgetqa.ingest.placement import candidate_placements, solve_placements
+from budgetqa.ingest.rows_table import performance_table
 from budgetqa.model import (
     MONEY_COLUMNS,
     ColumnInference,
@@ -264,6 +265,17 @@ def assemble_document(
         rows=tuple(rows),
         fragments=tuple(fragments),
         line_roles=tuple(line_roles),
+        tables=(
+            performance_table(
+                rows,
+                title=preamble.title,
+                unit=preamble.unit_of_money,
+                department=preamble.department,
+            ),
+        )
+        if rows
+        else (),
+        rows_table=0 if rows else None,
         preamble=tuple(preamble_pieces),
         source_lines=tuple(source_lines),
         notes=tuple(sorted([*notes, *range_notes], key=lambda note: note.span.line)),
