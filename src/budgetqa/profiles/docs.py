@@ -84,7 +84,7 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "## Relations / 勾稽关系",
             "",
             "Checked on every established table of this kind (AR201 equation, AR202 sum of the",
-            "rows under a row, AR203 a difference within rounding: n addends × 0.005). A term",
+            "rows under a row, AR203 a difference within rounding: n rounded figures × 0.005). A term",
             "with `?` counts where the column is printed. 每行检查；差额在舍入范围内记为尾差。",
             "",
             "| id | relation |",
