@@ -31,6 +31,7 @@ __all__ = [
     "MAX_AMOUNT_DIGITS",
     "MONEY_COLUMNS",
     "MONEY_CONTEXT",
+    "PARSE_SCHEMA_VERSION",
     "Column",
     "ColumnInference",
     "ColumnRole",
@@ -58,6 +59,11 @@ __all__ = [
 ]
 
 #: The four money columns, in the order the published tables print them.
+#: Version of the parse output (``Document.to_dict``, ``budgetqa parse --format json``):
+#: 1.x keys are only ever added; a key removed or changed in meaning makes it 2.0.
+#: 1.1 added ``tables``, ``rows_table``, ``pages`` and each row's ``page``.
+PARSE_SCHEMA_VERSION = "1.1"
+
 MONEY_COLUMNS: tuple[str, ...] = (
     "total",
     "fiscal_appropriation",
@@ -755,6 +761,7 @@ class Document:
     def to_dict(self) -> dict[str, Any]:
         """The document as JSON-ready data: the ``budgetqa parse --format json`` object."""
         return {
+            "schema_version": PARSE_SCHEMA_VERSION,
             "path": self.path,
             "department": self.department,
             "unit_of_money": self.unit_of_money,
