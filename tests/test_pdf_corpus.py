@@ -96,8 +96,9 @@ def test_beijing_narrative_has_no_table_and_says_so():
 
 def test_wuxi_inventory():
     kinds = [kind for kind, _ in inventory(read("wuxi-emergency-enforcement-unit.pdf"))]
-    assert kinds[:8] == [
-        "income_expenditure_summary",
+    assert kinds[:9] == [
+        "income_expenditure_summary",  # 公开01表 收支总表, page 6
+        "income_summary",  # 公开02表 收入总表, page 7 (its title ruled inside the frame)
         "expenditure_summary",
         "fiscal_summary",
         "fiscal_expenditure_by_function",

@@ -129,3 +129,70 @@ def test_a_project_table_that_splits_its_funds_otherwise_is_not_summed_as_three(
     document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
     assert document.rows_table is None
     assert document.rows == ()
+
+
+def test_a_group_column_left_of_the_names_heads_its_rows_page_29():
+    # 深圳 表7 一般公共预算支出表（按功能分类）, page 29: 预算单位 | 科目编码 | 科目名称 | amounts; the
+    # unit's own row (深圳市审计局, 10,737.69) names the group the coded rows belong to
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    (table,) = [table for table in document.tables if table.pages == (29, 30)]
+    assert table.established
+    assert [column.role.value for column in table.columns][:3] == ["text", "code", "name"]
+    assert all(column.side is None for column in table.columns)
+    top = [(row.level, row.code, row.name, row.parent, row.amounts) for row in table.rows[:3]]
+    assert top == [
+        (
+            0,
+            None,
+            "深圳市审计局",
+            None,
+            (Decimal("10737.69"), Decimal("9206.23"), Decimal("1531.45")),
+        ),
+        (
+            1,
+            "201",
+            "一般公共服务支出",
+            0,
+            (Decimal("6960.90"), Decimal("5466.52"), Decimal("1494.38")),
+        ),
+        (2, "20108", "审计事务", 1, (Decimal("6960.90"), Decimal("5466.52"), Decimal("1494.38"))),
+    ]
+
+
+def test_a_title_ruled_inside_the_tables_frame_starts_a_new_table_page_34():
+    # 深圳 表9 财政拨款“三公”经费支出表 on page 34 has its title and 部门名称 line inside the frame
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    (table,) = [table for table in document.tables if table.pages == (34, 34)]
+    assert (table.kind, table.title, table.unit_of_money) == (
+        "three_public_expenditure",
+        "财政拨款“三公”经费支出表",
+        "万元",
+    )
+    assert table.established
+    # 2025年 40.31 and 2026年 35.10 in 总计/一般公共预算; no row is a header cell
+    totals = [row.amounts[0] for row in table.rows]
+    assert totals[:2] == [Decimal("40.31"), Decimal("35.10")]
+    (before,) = [table for table in document.tables if table.pages[1] == 33]
+    assert before.established  # its header is no longer read as rows of the table before
+
+
+def test_a_blank_money_column_whose_header_says_unit_is_money():
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+    sketch = """\
+支出总表
+单位：万元
+| 科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出 | 事业单位经营支出 | 对附属单位补助支出 |
+| 201 | 一般公共服务支出 | 30.00 | 20.00 | 10.00 | | |
+| 20101 | 人大事务 | 30.00 | 20.00 | 10.00 | | |
+"""
+    (table,) = read_pdf_pages("sketch.pdf", sketch_pages(sketch)).tables
+    assert table.established
+    assert [column.key for column in table.money_columns] == [
+        "total",
+        "basic",
+        "project",
+        "operating",
+        "subsidiary",
+    ]

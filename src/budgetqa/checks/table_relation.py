@@ -57,6 +57,8 @@ class TableRelationCheck(CheckKind):
             for relation in table.relations:
                 if wanted not in ("any", relation.kind) or not relation.applies_to(keys):
                     continue
+                if number == document.rows_table and document.rows and _as_rows(relation):
+                    continue  # the project-table rules (AR101–AR104) check these on its rows
                 checks = (
                     _equation(table, relation) if relation.kind == "equation" else _children(table)
                 )
@@ -66,6 +68,19 @@ class TableRelationCheck(CheckKind):
                     chosen = broken if what == "break" else ([] if broken else tails)
                     if chosen:
                         yield _hit(document, number, table, relation, row, chosen)
+
+
+def _as_rows(relation: Relation) -> bool:
+    """Whether the project-table rules already check ``relation`` on a table's rows: its sums
+    of rows (AR102–AR104), and 总计 = 财政拨款 + 财政专户拨款 + 其他资金 (AR101)."""
+    if relation.kind == "children":
+        return True
+    return (
+        relation.left == "total"
+        and sorted(term.key for term in relation.terms if term.sign > 0)
+        == ["fiscal_appropriation", "other_funds", "special_account"]
+        and all(term.sign > 0 for term in relation.terms)
+    )
 
 
 # One column's check: (column, expected = the sum, actual = printed, difference, tolerance).

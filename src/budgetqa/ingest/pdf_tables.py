@@ -148,7 +148,7 @@ class _DocumentBuilder:
             self.pages.append(PageRole(page.number, use))
             return
         lines = text_lines(page.glyphs)
-        grids = [grid for grid in find_grids(page, lines) if grid.bands]
+        grids = [_without_caption(grid) for grid in find_grids(page, lines) if grid.bands]
         titles = self._titles(lines, grids)
         on_page: list[int] = []
         grid_index = 0
@@ -328,6 +328,25 @@ class _DocumentBuilder:
             ),
             pages=tuple(self.pages),
         )
+
+
+def _without_caption(grid: Grid) -> Grid:
+    """The grid less the rows above its header that are one cell across the whole width: a
+    title and a 部门名称/单位 line some templates rule inside the table's frame. They are
+    text above the grid, where titles and units are looked for."""
+    bands = list(grid.bands)
+    start = 0
+    while (
+        start < len(bands) - 1
+        and len(bands[start].cells) == 1
+        and bands[start].cells[0].first == 0
+        and bands[start].cells[0].last == grid.columns - 1
+        and not _amount_cell(bands[start].cells[0])
+    ):
+        start += 1
+    if start == 0:
+        return grid
+    return attrs.evolve(grid, top=bands[start].top, bands=tuple(bands[start:]))
 
 
 def _remap(band: Band, edges: Sequence[float], target: Sequence[float]) -> Band:
@@ -574,11 +593,19 @@ def _roles(
     for index in names[1:]:
         if ColumnRole.MONEY not in roles[index + 1 :]:
             roles[index] = ColumnRole.TEXT
+    # Of two names with no amounts between them (预算单位 | 科目编码 | 科目名称 | amounts), the one
+    # nearest the amounts names the rows; the other is a text column (the unit a group is of).
+    names = [index for index, role in enumerate(roles) if role is ColumnRole.NAME]
+    for first, second in itertools.pairwise(names):
+        if ColumnRole.MONEY not in roles[first + 1 : second]:
+            roles[first] = ColumnRole.TEXT
     return roles
 
 
 _CODE_LABEL = regex.compile(r"编码|代码|^(?:.*/)?(?:类|款|项)$")
-_NAME_LABEL = regex.compile(r"名称|项目|科目|单位")
+# A header that names the rows: …名称, 项目, 科目, 单位, 预算单位, 支出项目类别. Not a money
+# header that merely contains 单位 or 项目 (事业单位经营支出, 附属单位上缴收入, 项目支出).
+_NAME_LABEL = regex.compile(r"名称$|^(?:(?:收入|支出)?项目|科目|(?:预算)?单位)$|项目类别")
 
 
 def _code_label(label: str) -> bool:
@@ -643,6 +670,8 @@ class _Raw:
     indent: float
     amounts: tuple[Decimal | None, ...]
     texts: tuple[str, ...]
+    #: Named by the group column left of the name (预算单位): the total of the group below.
+    group: bool = False
 
 
 def _side_rows(
@@ -685,6 +714,19 @@ def _side_rows(
                 amounts.append(None)
                 unread.append(f"page {page}: {cell.text!r} under {columns[index].header}")
         name_text = _join(name_cell.text) if name_cell is not None else ""
+        group = False
+        if not name_text and name is not None:
+            # a group's own row names it in a text column left of the name (预算单位)
+            label = next(
+                (
+                    cell
+                    for index in text
+                    if index < name and (cell := cells[index]) is not None and cell.text.strip()
+                ),
+                None,
+            )
+            if label is not None:
+                name_cell, name_text, group = label, _join(label.text), True
         if (
             not name_text
             and not any(amount is not None for amount in amounts)
@@ -703,6 +745,7 @@ def _side_rows(
                 indent=(name_cell.x0 - edges[name_cell.first]) if name_cell is not None else 0.0,
                 amounts=tuple(amounts),
                 texts=tuple(_join(cell.text) if (cell := cells[index]) else "" for index in text),
+                group=group,
             )
         )
     return _hierarchy(raws, side, offset)
@@ -789,7 +832,10 @@ def _hierarchy(raws: Sequence[_Raw], side: str | None, offset: int) -> list[Tabl
 
 def _levels(raws: Sequence[_Raw]) -> list[int]:
     """Each row's level: 0 for totals; by code length, else indentation, else numbering."""
-    totals = [bool(_TOTAL_NAME.match(normal(raw.name))) and raw.code is None for raw in raws]
+    totals = [
+        (bool(_TOTAL_NAME.match(normal(raw.name))) or raw.group) and raw.code is None
+        for raw in raws
+    ]
     if any(raw.code for raw in raws):
         lengths = sorted({len(raw.code) for raw in raws if raw.code})
         rank = {length: position + 1 for position, length in enumerate(lengths)}
