@@ -196,3 +196,30 @@ def test_a_blank_money_column_whose_header_says_unit_is_money():
         "operating",
         "subsidiary",
     ]
+
+
+def test_an_untitled_grid_of_other_columns_on_the_next_page_is_another_table():
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+    sketch = """\
+机关运行经费支出预算表
+单位：万元
+| 科目编码 | 科目名称 | 机关运行经费支出 |
+| 302 | 商品和服务支出 | 10.00 |
+| 30201 | 办公费 | 10.00 |
+=== page
+| 采购品目大类 | 采购品目名称 | 采购组织形式 | 一般公共预算资金 | 总计 |
+| 货物 | 办公设备 | 集中采购 | 1.50 | 1.50 |
+=== page
+| 采购品目大类 | 采购品目名称 | 采购组织形式 | 一般公共预算资金 | 总计 |
+| 服务 | 物业管理服务 | 集中采购 | 16.34 | 16.34 |
+"""
+    first, second = read_pdf_pages("sketch.pdf", sketch_pages(sketch)).tables
+    assert (first.kind, first.pages, len(first.rows)) == ("operating_expenses", (1, 1), 2)
+    # pages 2–3: one untitled table (its header repeated), not rows of the table before
+    assert (second.kind, second.pages, [row.name for row in second.rows]) == (
+        "unknown",
+        (2, 3),
+        ["货物", "服务"],
+    )

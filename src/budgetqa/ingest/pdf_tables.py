@@ -69,6 +69,8 @@ _COLUMN_NUMBERS = regex.compile(r"栏次|^[\d\s]+$")
 _LEVELLED = frozenset({Hierarchy.FUNCTION_CODE, Hierarchy.ECONOMIC_CODE, Hierarchy.UNIT_PROJECT})
 # Indentation steps smaller than this (points) are the same level.
 _INDENT_STEP = 3.0
+# A continuation grid spans the table's width to within this many points at either side.
+_SAME_EXTENT = 12.0
 # A title is a short line; a sentence that names a table is not its title.
 _MAX_TITLE = 60
 
@@ -176,10 +178,18 @@ class _DocumentBuilder:
                 continue
             assert isinstance(item, Grid)
             grid_index += 1
-            if current is None or (
-                not _has_amounts(item)
-                and current.labels is not None
-                and not _same_header(item, current)
+            if (
+                current is None
+                or (
+                    not _has_amounts(item)
+                    and current.labels is not None
+                    and not _same_header(item, current)
+                )
+                or (
+                    current.labels is not None
+                    and current.last_page < page.number
+                    and not _continues(item, current)
+                )
             ):
                 current = _TableDraft(
                     kind=None,
@@ -336,12 +346,18 @@ def _without_caption(grid: Grid) -> Grid:
     text above the grid, where titles and units are looked for."""
     bands = list(grid.bands)
     start = 0
-    while (
-        start < len(bands) - 1
-        and len(bands[start].cells) == 1
-        and bands[start].cells[0].first == 0
-        and bands[start].cells[0].last == grid.columns - 1
-        and not _amount_cell(bands[start].cells[0])
+    while start < len(bands) - 1 and (
+        (
+            len(bands[start].cells) == 1
+            and bands[start].cells[0].first == 0
+            and bands[start].cells[0].last == grid.columns - 1
+            and not _amount_cell(bands[start].cells[0])
+        )
+        or (  # 部门：… | 单位：万元 ruled as a row of its own
+            start > 0
+            and _UNIT.search(normal(" ".join(cell.text for cell in bands[start].cells)))
+            and not any(_amount_cell(cell) for cell in bands[start].cells)
+        )
     ):
         start += 1
     if start == 0:
@@ -385,6 +401,22 @@ def _repeats_title(draft: _TableDraft | None, title: str, page: int) -> bool:
 
 def _has_amounts(grid: Grid) -> bool:
     return any(_amount_cell(cell) for band in grid.bands for cell in band.cells)
+
+
+def _continues(grid: Grid, draft: _TableDraft) -> bool:
+    """Whether an untitled grid at the top of a later page can be the table's continuation:
+    it repeats the header, or it spans the same width with the same columns (one ruling more
+    or less: continuation pages are not always ruled alike). A grid of other columns is
+    another table, never rows of this one."""
+    if _same_header(grid, draft):
+        return True
+    edges, before = grid.edges, draft.edges
+    return (
+        bool(before)
+        and abs(len(edges) - len(before)) <= 1
+        and abs(edges[0] - before[0]) <= _SAME_EXTENT
+        and abs(edges[-1] - before[-1]) <= _SAME_EXTENT
+    )
 
 
 def _same_header(grid: Grid, draft: _TableDraft) -> bool:
