@@ -223,3 +223,22 @@ def test_an_untitled_grid_of_other_columns_on_the_next_page_is_another_table():
         (2, 3),
         ["货物", "服务"],
     )
+
+
+def test_a_header_repeated_with_other_line_breaks_is_skipped_on_the_next_page():
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+    sketch = """\
+项目支出表
+单位：万元
+| 项目名称 | 总计 | 其他资金 |
+| 甲项目 | 1.00 | 1.00 |
+=== page
+| 项目名称 | 总计 | 其他资 |
+| | | 金 |
+| 乙项目 | 2.00 | 2.00 |
+"""
+    (table,) = read_pdf_pages("sketch.pdf", sketch_pages(sketch)).tables
+    assert table.established
+    assert [(row.name, row.page) for row in table.rows] == [("甲项目", 1), ("乙项目", 2)]

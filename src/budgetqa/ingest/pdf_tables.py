@@ -296,7 +296,14 @@ class _DocumentBuilder:
             draft.labels = _labels(bands[:start], grid.columns)
             draft.edges = grid.edges
         else:
-            # A continuation repeats the header (or not): skip the bands that match it.
+            # A continuation repeats the header (or not): skip the bands that match it, as
+            # labels (a header wrapped differently, 其他资金 over one line or two, is the same)
+            # or cell by cell.
+            leading = 0
+            while leading < len(bands) and _is_header_band(bands[leading]):
+                leading += 1
+            if leading and _labels(bands[:leading], grid.columns) == draft.labels:
+                start = leading
             header_texts = {normal(cell.text) for band in draft.header[0] for cell in band.cells}
             while (
                 start < len(bands)
