@@ -116,7 +116,16 @@ def test_selection_by_code_prefix_name_category_and_group():
     def codes(**kwargs):
         return [rule.code for rule in select_rules(rules, **kwargs)]
 
-    assert codes(select=["AR"]) == ["AR101", "AR102", "AR103", "AR104", "AR201", "AR202", "AR203"]
+    assert codes(select=["AR"]) == [
+        "AR101",
+        "AR102",
+        "AR103",
+        "AR104",
+        "AR201",
+        "AR202",
+        "AR203",
+        "AR204",
+    ]
     assert codes(select=["arithmetic.unit_projects_sum"]) == ["AR102"]
     assert codes(select=["duplicate"]) == ["DU101", "DU102"]
     assert "TX103" in codes(select=["ocr"])

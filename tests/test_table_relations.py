@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -196,3 +197,66 @@ def test_consistent_tables_are_clean_and_one_changed_cell_breaks_its_parent(leav
     codes = sorted({finding.code for finding in audit_sketch("\n".join(lines) + "\n").findings})
     # the leaf's own row equation breaks, and so does 20101's sum of 基本支出
     assert codes == ["AR201", "AR202"]
+
+
+def test_an_identity_across_tables_names_tables_and_columns_that_exist(tmp_path):
+    from budgetqa.profiles import builtin_profiles, resolve_profiles
+
+    assert builtin_profiles().relation_problems() == []
+    assert parse_equation("total = general_budget_expenditure.basic") == (
+        "total",
+        (Term("basic", 1, False, "general_budget_expenditure"),),
+    )
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        """\
+version: 1
+profile:
+  kind: carried
+  name: {zh: 结转表, en: Carried over}
+  description: {zh: 说明。, en: Text.}
+  titles: ['结转结余表']
+  hierarchy: flat
+  columns:
+    - key: total
+      headers: ['合计']
+  relations:
+    - id: across
+      equation: 'total = no_such_table.total + expenditure_summary.nothing'
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileFileError) as raised:
+        resolve_profiles([path])
+    assert raised.value.problems == [
+        f"{path}:3:3: relation across reads no_such_table.total, but there is no such kind of"
+        " table",
+        f"{path}:3:3: relation across reads expenditure_summary.nothing, but there is no such"
+        " column",
+    ]
+
+
+def test_the_published_totals_agree_across_the_tables_of_shenzhen():
+    # 深圳市审计局: 表7 (page 29) and 表8 (page 31) both total 10,737.69 = 9,206.23 + 1,531.45;
+    # 项目支出总表 (page 26) totals 1,531.45, the 项目支出 of 支出总表 (page 21)
+    report = budgetqa.audit(FIXTURES / "shenzhen-audit.pdf", select=["AR204"])
+    assert report.findings == ()
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    totals = {
+        table.kind: table.rows[0].amounts[0]
+        for table in document.tables
+        if table.rows and table.rows[0].level == 0
+    }
+    assert totals["general_budget_expenditure"] == Decimal("10737.69")
+    assert totals["general_budget_economic_expenditure"] == Decimal("10737.69")
+    # the same document with 表8's total printed otherwise breaks the identity, on page 31
+    (economic,) = [t for t in document.tables if t.kind == "general_budget_economic_expenditure"]
+    changed_row = attrs.evolve(
+        economic.rows[0], amounts=(Decimal("10737.70"), *economic.rows[0].amounts[1:])
+    )
+    changed_table = attrs.evolve(economic, rows=(changed_row, *economic.rows[1:]))
+    tables = tuple(changed_table if t is economic else t for t in document.tables)
+    report = budgetqa.audit(attrs.evolve(document, tables=tables), select=["AR204"])
+    assert [(f.code, f.location.page, f.difference) for f in report.findings] == [
+        ("AR204", 31, "0.01")
+    ]

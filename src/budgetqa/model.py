@@ -482,9 +482,13 @@ class Term:
     key: str
     sign: int = 1
     optional: bool = False
+    #: The kind of another table of the document whose total row this term reads
+    #: (``general_budget_expenditure.basic``); ``None`` for this table's own row.
+    table: str | None = None
 
     def __str__(self) -> str:
-        return self.key + ("?" if self.optional else "")
+        name = f"{self.table}.{self.key}" if self.table else self.key
+        return name + ("?" if self.optional else "")
 
 
 @attrs.frozen
@@ -501,14 +505,21 @@ class Relation:
     terms: tuple[Term, ...] = ()
     text: str = ""
 
+    @property
+    def across(self) -> bool:
+        """True for an identity with other tables' totals (checked on the total rows only)."""
+        return any(term.table for term in self.terms)
+
     def applies_to(self, keys: frozenset[str]) -> bool:
-        """Whether a table with the column ``keys`` prints what this relation needs."""
+        """Whether a table with the column ``keys`` prints what this relation needs (the
+        columns of other tables are looked up when the relation is checked)."""
         if self.kind != "equation":
             return True
+        own = [term for term in self.terms if term.table is None]
         return (
             self.left in keys
-            and all(term.optional or term.key in keys for term in self.terms)
-            and any(term.key in keys for term in self.terms)
+            and all(term.optional or term.key in keys for term in own)
+            and (self.across or any(term.key in keys for term in own))
         )
 
 

@@ -41,8 +41,8 @@ class TableRelationCheck(CheckKind):
         "relation": Param(
             "str",
             "any",
-            "which relations: equation, children or any",
-            ("equation", "children", "any"),
+            "which relations: equation (in a row), children, across (tables) or any",
+            ("equation", "children", "across", "any"),
         ),
         "what": Param("str", "break", "broken relations or rounding tails", ("break", "tail")),
     }
@@ -55,13 +55,17 @@ class TableRelationCheck(CheckKind):
                 continue
             keys = frozenset(column.key for column in table.columns)
             for relation in table.relations:
-                if wanted not in ("any", relation.kind) or not relation.applies_to(keys):
+                kind = "across" if relation.across else relation.kind
+                if wanted not in ("any", kind) or not relation.applies_to(keys):
                     continue
                 if number == document.rows_table and document.rows and _as_rows(relation):
                     continue  # the project-table rules (AR101–AR104) check these on its rows
-                checks = (
-                    _equation(table, relation) if relation.kind == "equation" else _children(table)
-                )
+                if relation.across:
+                    checks = _across(document, table, relation)
+                elif relation.kind == "equation":
+                    checks = _equation(table, relation)
+                else:
+                    checks = _children(table)
                 for row, misses in checks:
                     broken = [miss for miss in misses if abs(miss[3]) > miss[4]]
                     tails = [miss for miss in misses if miss[3] and abs(miss[3]) <= miss[4]]
@@ -127,6 +131,54 @@ def _equation(table: Table, relation: Relation) -> Iterator[tuple[TableRow, list
                 actual = _ZERO if printed is None else printed
                 tolerance = len(terms) * _half_unit([printed, *values])
                 yield row, [(left, expected, actual, actual - expected, tolerance)]
+
+
+def _total_row(table: Table) -> TableRow | None:
+    """A table's one total row (level 0, on no side), or ``None`` if it has none or several."""
+    totals = [row for row in table.rows if row.level == 0 and row.side is None]
+    return totals[0] if len(totals) == 1 else None
+
+
+def _across(
+    document: Document, table: Table, relation: Relation
+) -> Iterator[tuple[TableRow, list[_Miss]]]:
+    """The identity between this table's total row and other tables' total rows; nothing when
+    a table it names is not in the document (or has no single total row, or lacks the column).
+    """
+    row = _total_row(table)
+    if row is None:
+        return
+    values: list[tuple[Decimal | None, int]] = []
+    for term in relation.terms:
+        source = table
+        if term.table is not None:
+            found = next(
+                (t for t in document.tables if t.kind == term.table and t.established), None
+            )
+            if found is None:
+                return
+            source = found
+        total = row if source is table else _total_row(source)
+        money = {column.key: index for index, column in enumerate(source.money_columns_of(None))}
+        if total is None or term.key not in money:
+            if term.optional:
+                continue
+            return
+        index = money[term.key]
+        values.append((total.amounts[index] if index < len(total.amounts) else None, term.sign))
+    own = {column.key: index for index, column in enumerate(table.money_columns_of(None))}
+    if relation.left not in own:
+        return
+    at = own[relation.left]
+    printed = row.amounts[at] if at < len(row.amounts) else None
+    if printed is None and all(value is None for value, _ in values):
+        return
+    with money_context():
+        expected = sum(((value or _ZERO) * sign for value, sign in values), _ZERO)
+        actual = _ZERO if printed is None else printed
+        tolerance = len(values) * _half_unit([printed, *(value for value, _ in values)])
+        column = table.money_columns_of(None)[at]
+        yield row, [(column, expected, actual, actual - expected, tolerance)]
 
 
 def _children(table: Table) -> Iterator[tuple[TableRow, list[_Miss]]]:

@@ -101,7 +101,8 @@ def resolve_profiles(
     chosen = base.merged(added)
     # The added profiles' examples must hold among the rest; a shipped profile's examples may
     # rightly fail once a user's more specific profile takes some of its titles.
-    problems = chosen.example_problems(profile.kind for profile in added)
+    kinds = [profile.kind for profile in added]
+    problems = [*chosen.relation_problems(kinds), *chosen.example_problems(kinds)]
     if problems:
         raise ProfileFileError(problems)
     return chosen
@@ -343,7 +344,8 @@ class _Reader:
                     f"{self.path}:{line}:{column + quoted + error.column - 1}: {error.reason}"
                 )
                 continue
-            unknown = [name for name in (left, *(t.key for t in terms)) if name not in keys]
+            own = (left, *(term.key for term in terms if term.table is None))
+            unknown = [name for name in own if name not in keys]
             if unknown:
                 self.problems.append(
                     f"{self.at(item, 'equation')}: {', '.join(unknown)} is not a column key of"

@@ -289,6 +289,26 @@ class Profiles:
             by_kind[profile.kind] = profile
         return Profiles(tuple(sorted(by_kind.values(), key=lambda profile: profile.kind)))
 
+    def relation_problems(self, kinds: Iterable[str] | None = None) -> list[str]:
+        """Every term of the profiles of ``kinds`` (default: all) that names another table's
+        column this set has no profile or column key for, each ``source: …``."""
+        chosen = None if kinds is None else set(kinds)
+        problems: list[str] = []
+        for profile in self.profiles:
+            if chosen is not None and profile.kind not in chosen:
+                continue
+            for relation in profile.relations:
+                for term in relation.terms:
+                    if term.table is None:
+                        continue
+                    other = next((p for p in self.profiles if p.kind == term.table), None)
+                    if other is None or term.key not in {spec.key for spec in other.columns}:
+                        problems.append(
+                            f"{profile.source}: relation {relation.id} reads {term}, but there is"
+                            f" no such {'column' if other else 'kind of table'}"
+                        )
+        return problems
+
     def example_problems(self, kinds: Iterable[str] | None = None) -> list[str]:
         """Every title example of the profiles of ``kinds`` (default: all) that this set does
         not classify as it says, each ``source: …`` (empty when all hold)."""

@@ -7,6 +7,10 @@ Two kinds, written in the profile's ``relations`` list:
   A term ending in ``?`` is optional: it counts where the table prints that column and is
   zero where it does not; the equation applies to a table only when every other column it
   names is printed. Blank cells count as zero.
+- ``equation: 'basic = general_budget_basic_expenditure.total'`` — a term ``kind.key`` reads
+  the total row (合计) of the document's table of that kind: the equation then holds between
+  the total rows of the tables, an identity across the tables of one budget. It applies when
+  both tables are in the document, each with one total row.
 - ``children: sum`` — every row that has rows under it (合计 over 类, 类 over 款, 款 over 项)
   equals the sum of those rows, in every money column.
 
@@ -22,7 +26,9 @@ from budgetqa.model import Relation, Term
 
 __all__ = ["Relation", "RelationError", "Term", "parse_equation"]
 
-_TOKEN = regex.compile(r"\s*+(?:(?P<name>[a-z][a-z0-9_]*)(?P<optional>\?)?|(?P<op>[-+=]))")
+_TOKEN = regex.compile(
+    r"\s*+(?:(?P<name>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)(?P<optional>\?)?|(?P<op>[-+=]))"
+)
 
 
 class RelationError(ValueError):
@@ -63,6 +69,8 @@ def parse_equation(text: str) -> tuple[str, tuple[Term, ...]]:
         raise RelationError("an equation starts 'key =' and names at least one column after it", 1)
     if tokens[0][2]:
         raise RelationError("the left side of an equation cannot be optional", tokens[0][3])
+    if "." in tokens[0][1]:
+        raise RelationError("the left side of an equation is a column of this table", tokens[0][3])
     terms: list[Term] = []
     sign = 1
     expect_name = True
@@ -76,7 +84,8 @@ def parse_equation(text: str) -> tuple[str, tuple[Term, ...]]:
                 column,
             )
         if kind == "name":
-            terms.append(Term(value, sign, optional))
+            table, _, key = value.rpartition(".")
+            terms.append(Term(key, sign, optional, table or None))
         else:
             sign = -1 if value == "-" else 1
         expect_name = not expect_name
