@@ -242,3 +242,20 @@ def test_a_header_repeated_with_other_line_breaks_is_skipped_on_the_next_page():
     (table,) = read_pdf_pages("sketch.pdf", sketch_pages(sketch)).tables
     assert table.established
     assert [(row.name, row.page) for row in table.rows] == [("甲项目", 1), ("乙项目", 2)]
+
+
+def test_a_figure_wrapped_in_its_narrow_cell_is_one_figure_page_24():
+    # 深圳 表5 项目支出总表, page 24: the bureau's 总计 is printed 1,264,602 / .38 over two lines and
+    # its 一般公共预算拨款 1,263,231.7 / 8; with 上年结余、结转 1,370.60 they add up
+    document = budgetqa.read(FIXTURES / "shenzhen-development-reform.pdf")
+    (table,) = [table for table in document.tables if table.kind == "project_expenditure"]
+    assert table.established
+    first = table.rows[0]
+    assert (first.name, first.amounts[0], first.amounts[1], first.amounts[-1]) == (
+        "深圳市发展和改革委员会（本级）",
+        Decimal("1264602.38"),
+        Decimal("1263231.78"),
+        Decimal("1370.60"),
+    )
+    assert table.rows[1].name == "创新能力建设和高新技术发展业务"
+    assert table.rows_per_level() == {1: 1, 2: 19}

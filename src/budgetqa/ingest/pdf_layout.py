@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Sequence
 
 import attrs
+import regex
 
 from budgetqa.ingest.pdf_geometry import Glyph, PageGeometry, Ruling
 from budgetqa.text import is_amount_text
@@ -283,6 +284,9 @@ def find_grids(page: PageGeometry, lines: Sequence[TextLine]) -> list[Grid]:
     return grids
 
 
+_FIGURE_TAIL = regex.compile(r"^(?:\.\d{1,2}|\d{1,2})$")
+
+
 def _bands(
     members: Sequence[TextLine],
     upper: float,
@@ -303,7 +307,10 @@ def _bands(
     with_figures = sum(
         1 for band in per_line if any(is_amount_text(cell.text) for cell in band.cells)
     )
-    if with_figures >= 2 and all(len(band.cells) >= 2 for band in per_line):
+    # A figure too wide for its column wraps (124,216.9 over 9, 1,234 over .38): a line holding
+    # only such a tail is part of the row above, not a row of its own.
+    wrapped = any(_FIGURE_TAIL.match(cell.text) for band in per_line[1:] for cell in band.cells)
+    if with_figures >= 2 and not wrapped and all(len(band.cells) >= 2 for band in per_line):
         return per_line
     return [whole]
 
