@@ -235,7 +235,8 @@ def _hit(
         f" computed (difference {format_amount(miss[3])})"
         for miss in misses
     )
-    page = row.page or (table.pages[0] if table.pages else 1)
+    # a row of a text or CSV input has lines and no page
+    page = row.page or (table.pages[0] if table.pages else None if table.lines else 1)
     name = row.name if row.code is None else f"{row.code} {row.name}"
     return Hit(
         span=SourceSpan(document.path, max(row.line, 1), max(row.end_line, row.line, 1), page),

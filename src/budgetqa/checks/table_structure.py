@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register
-from budgetqa.model import Document, PageUse, SourceSpan
+from budgetqa.model import Document, PageUse, SourceSpan, Table
 
 _WHATS = ("not_established", "no_text_layer", "no_table", "unknown_kind")
 
@@ -26,8 +26,17 @@ def _page_ranges(pages: list[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _pages_text(first: int, last: int) -> str:
-    return f"page {first}" if first == last else f"pages {first}–{last}"
+def _pages_text(first: int, last: int, noun: str = "page") -> str:
+    return f"{noun} {first}" if first == last else f"{noun}s {first}–{last}"
+
+
+def _where(table: Table) -> tuple[int | None, int, str]:
+    """A table's page (``None`` for text or CSV input), first line and where it is, as said."""
+    if table.pages is None and table.lines is not None:
+        first, last = table.lines
+        return None, first, _pages_text(first, last, "line")
+    first, last = table.pages or (1, 1)
+    return first, 1, _pages_text(first, last)
 
 
 @register
@@ -68,15 +77,16 @@ class TableStructureCheck(CheckKind):
     def _hit(
         self,
         document: Document,
-        page: int,
+        page: int | None,
         *,
         key: str,
         fields: Mapping[str, object],
         table: str | None = None,
         actual: str | None = None,
+        line: int = 1,
     ) -> Hit:
         return Hit(
-            span=SourceSpan(document.path, 1, 1),
+            span=SourceSpan(document.path, line, line),
             row=None,
             key=key,
             fields={"row": "", "unit": "", "path": document.path, "line": "", **fields},
@@ -90,16 +100,17 @@ class TableStructureCheck(CheckKind):
         for table in document.tables:
             if table.established or table.kind == "unknown":
                 continue
-            first, last = table.pages or (1, 1)
+            page, line, where = _where(table)
             yield self._hit(
                 document,
-                first,
-                key=f"table:{table.kind}:{first}",
+                page,
+                line=line,
+                key=f"table:{table.kind}:{page or line}",
                 table=table.kind,
                 fields={
                     "table": table.kind,
                     "title": table.title,
-                    "pages": _pages_text(first, last),
+                    "pages": where,
                     "detail": "; ".join(detail for _, detail in table.problems),
                 },
                 actual=",".join(problem.value for problem, _ in table.problems),
@@ -109,16 +120,17 @@ class TableStructureCheck(CheckKind):
         for table in document.tables:
             if table.kind != "unknown" or not table.rows:
                 continue
-            first, last = table.pages or (1, 1)
+            page, line, where = _where(table)
             yield self._hit(
                 document,
-                first,
-                key=f"unknown:{first}",
+                page,
+                line=line,
+                key=f"unknown:{page or line}",
                 table=table.kind,
                 fields={
                     "table": table.kind,
                     "title": table.title,
-                    "pages": _pages_text(first, last),
+                    "pages": where,
                     "count": len(table.rows),
                 },
             )

@@ -32,7 +32,7 @@ from budgetqa.inputs import read_capped
 from budgetqa.model import Document, NoteKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     import pandas as pd
 
@@ -79,12 +79,12 @@ def read(
         path = Path(source)
         suffix = path.suffix.lower()
         if suffix in _XLSX_SUFFIXES:
-            return read_xlsx(path)
+            return read_xlsx(path, profiles)
         if suffix in _CSV_SUFFIXES:
-            return read_csv(path)
+            return read_csv(path, profiles)
         if suffix in _PDF_SUFFIXES:
             return read_pdf_file(path, profiles)
-        return read_text(read_source(path))
+        return read_text(read_source(path), profiles)
     if is_dataframe(source):
         return read_frame(source, name=name or "<dataframe>")
     msg = f"read() takes a path or a pandas DataFrame, not {type(source).__name__}"
@@ -112,7 +112,9 @@ def is_dataframe(value: object) -> bool:
     return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
 
 
-def read_text(source: SourceText) -> Document:
+def read_text(
+    source: SourceText, profiles: Profiles | Iterable[str | Path] | None = None
+) -> Document:
     """Read decoded text: tab-separated rows if the header is tab-separated, else layout text.
 
     Raises:
@@ -120,7 +122,7 @@ def read_text(source: SourceText) -> Document:
             says so (a header garbled by the wrong encoding is never read as "no table").
     """
     try:
-        return _read_decoded(source)
+        return _read_decoded(source, profiles)
     except NotABudgetTableError as error:
         guess = next((note for note in source.notes if note.kind is NoteKind.ENCODING_GUESS), None)
         if guess is None:
@@ -130,14 +132,16 @@ def read_text(source: SourceText) -> Document:
         ) from None
 
 
-def _read_decoded(source: SourceText) -> Document:
+def _read_decoded(source: SourceText, profiles: Profiles | Iterable[str | Path] | None) -> Document:
     tabbed = any(line.count("\t") >= _MIN_TABS for line in source.lines)
+    # a standard table may have as few as three columns (科目编码, 科目名称, 合计)
+    cells = tabbed or any(line.count("\t") >= _MIN_TABS - 1 for line in source.lines)
     rows = (
         [
             GridRow(number, number, tuple(line.split("\t")))
             for number, line in enumerate(source.lines, start=1)
         ]
-        if tabbed
+        if cells
         else []
     )
     if has_header(rows):  # a header row, or two (a group label over funding columns)
@@ -151,8 +155,10 @@ def _read_decoded(source: SourceText) -> Document:
             source_lines=source.lines,
             notes=source.notes,
         )
+    if cells and (tables := _standard_tables(source, rows, "tsv", profiles)) is not None:
+        return tables
     if any(_csv_header(line) for line in source.lines[:_CSV_HEADER_WITHIN]):
-        return _read_csv_source(source)  # CSV under another name (.txt, say)
+        return _read_csv_source(source, profiles)  # CSV under another name (.txt, say)
     if looks_like_layout_text(source.lines):
         return read_layout_text(source)
     first = next((i for i, line in enumerate(source.lines, start=1) if line.strip()), 1)
@@ -181,12 +187,15 @@ def _csv_header(line: str) -> bool:
     return len(cells) >= _MIN_TABS and header_columns(cells) is not None
 
 
-def read_csv(path: Path) -> Document:
-    """Read a CSV file (UTF-8 or GB18030) whose columns are the table's."""
-    return _read_csv_source(read_source(path))
+def read_csv(path: Path, profiles: Profiles | Iterable[str | Path] | None = None) -> Document:
+    """Read a CSV file (UTF-8 or GB18030): a project table whose columns are the table's, or
+    the standard tables of a budget (see :mod:`budgetqa.ingest.cell_tables`)."""
+    return _read_csv_source(read_source(path), profiles)
 
 
-def _read_csv_source(source: SourceText) -> Document:
+def _read_csv_source(
+    source: SourceText, profiles: Profiles | Iterable[str | Path] | None = None
+) -> Document:
     path = source.path
     reader = csv.reader(io.StringIO(source.text, newline=""))
     rows: list[GridRow] = []
@@ -198,13 +207,41 @@ def _read_csv_source(source: SourceText) -> Document:
             previous_end = end
     except csv.Error as error:
         raise InputError(f"malformed CSV: {error}", path=str(path), line=reader.line_num) from None
-    return read_grid(
-        path=str(path),
-        rows=rows,
-        total_lines=len(source.lines),
-        layout="csv",
+    try:
+        return read_grid(
+            path=str(path),
+            rows=rows,
+            total_lines=len(source.lines),
+            layout="csv",
+            encoding=source.encoding,
+            notes=source.notes,
+        )
+    except NotABudgetTableError:
+        tables = _standard_tables(source, rows, "csv", profiles)
+        if tables is None:
+            raise
+        return tables
+
+
+def _standard_tables(
+    source: SourceText,
+    rows: Sequence[GridRow],
+    layout: str,
+    profiles: Profiles | Iterable[str | Path] | None,
+) -> Document | None:
+    """The standard tables (收支总表, 支出总表 …) in the rows of a CSV or TSV file, or ``None``."""
+    from budgetqa.ingest.cell_tables import Sheet, read_cell_tables
+    from budgetqa.profiles import resolve_profiles
+
+    return read_cell_tables(
+        source.path,
+        [Sheet(1, None, tuple(rows))],
+        layout=layout,
         encoding=source.encoding,
+        total_lines=len(source.lines),
+        source_lines=source.lines,
         notes=source.notes,
+        profiles=resolve_profiles(profiles),
     )
 
 
@@ -230,9 +267,14 @@ def _frame_cell(value: object) -> str:
     return str(value)
 
 
-def read_bytes(data: bytes, *, name: str = "<bytes>") -> Document:
+def read_bytes(
+    data: bytes,
+    *,
+    name: str = "<bytes>",
+    profiles: Profiles | Iterable[str | Path] | None = None,
+) -> Document:
     """Read a text or CSV table given as bytes (encoding detected; CSV when ``name`` ends .csv)."""
     source = decode_bytes(data, name)
     if Path(name).suffix.lower() in _CSV_SUFFIXES:
-        return _read_csv_source(source)
-    return read_text(source)
+        return _read_csv_source(source, profiles)
+    return read_text(source, profiles)

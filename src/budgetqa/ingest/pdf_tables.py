@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +36,11 @@ from budgetqa.model import (
 from budgetqa.profiles import Hierarchy, Profiles, TableProfile, resolve_profiles
 from budgetqa.text import AmountOutOfRangeError, is_amount_text, parse_amount
 
-__all__ = ["read_pdf", "read_pdf_pages"]
+__all__ = ["Locate", "read_pdf", "read_pdf_pages"]
+
+#: Where a stretch of a drawn page came from: ``(page, top, bottom)`` → ``(page or None, line,
+#: end_line)`` of the input that was drawn (a worksheet and its rows, a CSV file's lines).
+Locate = Callable[[int, float, float], tuple[int | None, int, int]]
 
 _SPACE = regex.compile(r"\s+")
 _UNIT = regex.compile(r"(?:金额)?单位[:：]\s*(万元|千元|亿元|元)")
@@ -56,7 +60,12 @@ _TOTAL_NAME = regex.compile(
     r"^(?:合计|总计|小计|共计|本年(?:收入|支出)合计|(?:收入|支出)(?:总计|合计)|[\p{Han}]{0,8}合计)$"
 )
 _CODE = regex.compile(r"^\d{3}(?:\d{2}){0,3}$")
+_HALF_CENT = Decimal("0.005")
 _SPLIT_CODE = regex.compile(r"^\d{2}$")
+# A code printed in the name's cell: [20140]信访事务, 【301】工资福利支出, 2010101 行政运行.
+_NAME_CODE = regex.compile(
+    r"^(?:[\[【［]\s*(\d{3}(?:\d{2}){0,3})\s*[\]】］]|(\d{3}(?:\d{2}){0,3})\s+(?=\p{Han}))"
+)
 _NUMBERING = (
     ("han", regex.compile(r"^[一二三四五六七八九十]+[、.．]")),
     ("paren_han", regex.compile(r"^[（(][一二三四五六七八九十]+[)）]")),
@@ -88,13 +97,20 @@ def read_pdf(
 
 
 def read_pdf_pages(
-    path: str, pages: Iterable[PageGeometry], profiles: Profiles | None = None
+    path: str,
+    pages: Iterable[PageGeometry],
+    profiles: Profiles | None = None,
+    *,
+    layout: str = "pdf",
+    locate: Locate | None = None,
 ) -> Document:
     """Read the tables of already extracted pages (see :func:`read_pdf`).
 
     ``profiles`` say which kind of table a title line announces, how its rows nest and what
     its columns are called; by default the shipped table profiles
-    (:func:`budgetqa.profiles.builtin_profiles`).
+    (:func:`budgetqa.profiles.builtin_profiles`). Pages drawn from another input (cells of a
+    CSV or a worksheet) give ``layout`` and ``locate``, which maps positions on the drawn pages
+    back to the input's lines: tables and rows then carry those lines.
 
     Raises:
         PdfError: no page has a text layer (a scanned document: run OCR first).
@@ -115,7 +131,7 @@ def read_pdf_pages(
         else:
             reason = "every page is blank: there is nothing to read"
         raise PdfError(reason, path=path)
-    return builder.finish()
+    return builder.finish(layout, locate)
 
 
 @attrs.define
@@ -133,6 +149,9 @@ class _TableDraft:
     notes: list[str] = attrs.Factory(list)
     #: Lines with figures on the table's pages that no grid holds: (page, text).
     stray: list[tuple[int, str]] = attrs.Factory(list)
+    #: Where the table starts (its title, else its grid) and where its last grid ends.
+    top: float = 0.0
+    bottom: float = 0.0
 
 
 class _DocumentBuilder:
@@ -172,6 +191,8 @@ class _DocumentBuilder:
                     last_page=page.number,
                     unit=self._unit(lines, top),
                     department=self._department(lines, top),
+                    top=item.top,
+                    bottom=item.bottom,
                 )
                 self.drafts.append(current)
                 on_page.append(len(self.drafts) - 1)
@@ -198,6 +219,8 @@ class _DocumentBuilder:
                     last_page=page.number,
                     unit=self._unit(lines, top),
                     department=self._department(lines, top),
+                    top=top,
+                    bottom=top,
                 )
                 self.drafts.append(current)
             self._add_grid(current, item, page.number)
@@ -279,6 +302,7 @@ class _DocumentBuilder:
 
     def _add_grid(self, draft: _TableDraft, grid: Grid, page: int) -> None:
         draft.last_page = page
+        draft.bottom = grid.bottom
         bands = list(grid.bands)
         start = 0
         if draft.labels is None:
@@ -318,13 +342,18 @@ class _DocumentBuilder:
                 band = _remap(band, grid.edges, draft.edges)
             draft.body.append((page, band, draft.edges))
 
-    def finish(self) -> Document:
+    def finish(self, layout: str = "pdf", locate: Locate | None = None) -> Document:
         tables = tuple(_table(draft) for draft in self.drafts)
+        if locate is not None:
+            tables = tuple(
+                _located(table, draft, locate)
+                for table, draft in zip(tables, self.drafts, strict=True)
+            )
         found = project_rows(self.path, tables, self.project_kinds)
         rows_table, rows = found if found is not None else (None, ())
         return Document(
             path=self.path,
-            layout="pdf",
+            layout=layout,
             encoding=None,
             department=self.department,
             unit_of_money=next(
@@ -345,6 +374,22 @@ class _DocumentBuilder:
             ),
             pages=tuple(self.pages),
         )
+
+
+def _located(table: Table, draft: _TableDraft, locate: Locate) -> Table:
+    """``table`` with the lines of the input its drawn page came from."""
+    first_page, first, _ = locate(draft.first_page, draft.top, draft.top + 1)
+    last_page, _, last = locate(draft.last_page, draft.bottom - 1, draft.bottom)
+    rows = []
+    for row in table.rows:
+        page, line, end_line = locate(row.page or 1, row.line, row.end_line)
+        rows.append(attrs.evolve(row, page=page, line=line, end_line=max(line, end_line)))
+    return attrs.evolve(
+        table,
+        rows=tuple(rows),
+        pages=None if first_page is None or last_page is None else (first_page, last_page),
+        lines=(first, max(first, last)) if first_page == last_page else None,
+    )
 
 
 def _without_caption(grid: Grid) -> Grid:
@@ -741,6 +786,14 @@ def _side_rows(
                 None,
             )
         code_parts = [_cell_text(cells[index], name_cell) for index in codes]
+        if name_cell is None and any(part and not part.isdigit() for part in code_parts):
+            # 合计 printed in the code column (a merged cell exported into its first column)
+            name_cell = next(
+                cell
+                for index in codes
+                if (cell := cells[index]) is not None and not normal(cell.text).isdigit()
+            )
+            code_parts = [_cell_text(cells[index], name_cell) for index in codes]
         amounts: list[Decimal | None] = []
         for index in money:
             cell = cells[index]
@@ -773,6 +826,10 @@ def _side_rows(
         ):
             continue
         code = _full_code(code_parts, split_code)
+        if code is None and (
+            printed := _NAME_CODE.match(unicodedata.normalize("NFKC", name_text).strip())
+        ):
+            code = printed.group(1) or printed.group(2)
         line = int(band.top)
         raws.append(
             _Raw(
@@ -787,7 +844,8 @@ def _side_rows(
                 group=group,
             )
         )
-    return _hierarchy(raws, side, offset)
+    by_sums = draft.kind is not None and draft.kind.hierarchy is not Hierarchy.FLAT
+    return _hierarchy(raws, side, offset, by_sums=by_sums)
 
 
 def _cell_text(cell: Cell | None, taken: Cell | None) -> str:
@@ -821,8 +879,10 @@ def _full_code(parts: Sequence[str], context: list[str]) -> str | None:
     return joined if _CODE.match(joined) else None
 
 
-def _hierarchy(raws: Sequence[_Raw], side: str | None, offset: int) -> list[TableRow]:
-    levels = _levels(raws)
+def _hierarchy(
+    raws: Sequence[_Raw], side: str | None, offset: int, *, by_sums: bool
+) -> list[TableRow]:
+    levels = _levels(raws, by_sums=by_sums)
     rows: list[TableRow] = []
     stack: list[tuple[int, int]] = []  # (level, index)
     last_with_code: dict[str, int] = {}  # the latest row printed with each code
@@ -869,8 +929,9 @@ def _hierarchy(raws: Sequence[_Raw], side: str | None, offset: int) -> list[Tabl
     return rows
 
 
-def _levels(raws: Sequence[_Raw]) -> list[int]:
-    """Each row's level: 0 for totals; by code length, else indentation, else numbering."""
+def _levels(raws: Sequence[_Raw], *, by_sums: bool) -> list[int]:
+    """Each row's level: 0 for totals; by code length, else indentation, else numbering, else
+    (``by_sums``: a kind of table whose rows nest) the sums."""
     totals = [
         (bool(_TOTAL_NAME.match(normal(raw.name))) or raw.group) and raw.code is None
         for raw in raws
@@ -910,7 +971,149 @@ def _levels(raws: Sequence[_Raw]) -> list[int]:
         if style not in styles:
             styles.append(style)
         levels.append(styles.index(style) + 1)
+    if by_sums and len({level for level in levels if level > 0}) == 1:
+        return _sum_levels(raws, levels)
     return levels
+
+
+# Nesting found from the sums is looked for in tables of at most this many rows.
+_MOST_SUM_ROWS = 400
+
+
+def _sum_levels(raws: Sequence[_Raw], levels: list[int]) -> list[int]:
+    """Levels from the sums, for rows the page gives no other nesting (an export that lost
+    the indentation): a row followed by two or more rows with figures that add up to it, in
+    every column, within rounding, is their parent (or followed by one row equal to it that is
+    a parent itself). Innermost groups are found first, so a unit over categories over items
+    nests in three levels. Under a total row the rows left on top must add up to it, or the
+    nesting found is a coincidence of figures and is not taken; rows stay as they are where
+    no row adds up."""
+    if len(raws) > _MOST_SUM_ROWS or not any(raw.amounts for raw in raws):
+        return levels
+    result = list(levels)
+    start = 0
+    while start < len(raws):
+        if levels[start] == 0:
+            start += 1
+            continue
+        end = start
+        while end < len(raws) and levels[end] > 0:
+            end += 1
+        total = raws[start - 1].amounts if start > 0 else None
+        for innermost_first in (True, False):
+            depth = [0] * len(raws)
+            top = list(range(start, end))
+            _nest_by_sums(raws, top, depth, innermost_first=innermost_first)
+            if total is None or _adds_up(total, [raws[item].amounts for item in top]):
+                for position in range(start, end):
+                    result[position] = levels[position] + depth[position]
+                break
+        start = end
+    return result
+
+
+def _adds_up(total: Sequence[Decimal | None], parts: Sequence[Sequence[Decimal | None]]) -> bool:
+    """Whether ``parts`` add up to ``total`` in every column, within rounding."""
+    if any(len(part) != len(total) for part in parts):
+        return False
+    tolerance = _HALF_CENT * len(parts)
+    for column, expected in enumerate(total):
+        added = sum((part[column] or Decimal(0) for part in parts), Decimal(0))
+        if abs((expected or Decimal(0)) - added) > tolerance:
+            return False
+    return True
+
+
+def _nest_by_sums(
+    raws: Sequence[_Raw], items: list[int], depth: list[int], *, innermost_first: bool
+) -> None:
+    """Group ``items`` (row positions in order, the top level of one stretch of rows) under the
+    rows they add up to, looking from the last row up (``innermost_first``: a group's
+    children are below it) or from the first down; ``depth`` gains one for every row put in
+    a group, with the rows already grouped under it (the rows between one item and the
+    next)."""
+    stop = items[-1] + 1 if items else 0
+    parents: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        order = range(len(items) - 1, -1, -1) if innermost_first else range(len(items))
+        for position in order:
+            parent = items[position]
+            if parent in parents:
+                continue  # its children are found; what follows it is its siblings'
+            found = _children(raws, items, position, parents)
+            if found is None:
+                continue
+            last, only = found
+            after = items[last + 1] if last + 1 < len(items) else stop
+            for row in range(parent + 1, after):
+                depth[row] += 1
+            for child in only:  # the only child of the row before it (退休费 under 对个人…)
+                below = items[child + 1] if child + 1 < len(items) else stop
+                for row in range(items[child], below):
+                    depth[row] += 1
+                parents.add(items[child - 1])
+            del items[position + 1 : last + 1]
+            parents.add(parent)
+            changed = True
+            break
+
+
+# Ways of reading rows as the only child of an equal row before them, tried per parent.
+_MOST_SUM_STEPS = 4_000
+
+
+def _children(
+    raws: Sequence[_Raw], items: Sequence[int], position: int, parents: set[int]
+) -> tuple[int, tuple[int, ...]] | None:
+    """Whether the items after ``position`` add up to it: the last of them, and those among
+    them read as the only child of the equal item before them rather than as a sibling (a
+    category with a single item, printed twice over), or ``None``.
+
+    Two or more children with figures are needed; one alone only when it is a parent itself
+    (a 类 with one 款): a row followed by an equal one is otherwise no more than a repeat.
+    """
+    total = raws[items[position]].amounts
+    if not any(amount for amount in total):
+        return None
+    zero = tuple(Decimal(0) for _ in total)
+    # (next item, sums so far, children with figures, the previous child's amounts, onlies)
+    stack: list[
+        tuple[int, tuple[Decimal, ...], int, tuple[Decimal | None, ...] | None, tuple[int, ...]]
+    ]
+    stack = [(position + 1, zero, 0, None, ())]
+    steps = 0
+    while stack and steps < _MOST_SUM_STEPS:
+        steps += 1
+        at, sums, figures, previous, only = stack.pop()
+        if at >= len(items):
+            continue
+        child = raws[items[at]].amounts
+        if len(child) != len(total):
+            continue
+        if previous is not None and child == previous and any(child):
+            stack.append((at + 1, sums, figures, None, (*only, at)))
+        added = tuple(acc + (amount or 0) for acc, amount in zip(sums, child, strict=True))
+        with_figures = figures + any(child)
+        count = at - position - len(only)
+        enough = with_figures >= 2 or (count == 1 and items[at] in parents)
+        tolerance = _HALF_CENT * count
+        if enough and all(
+            abs((expected or 0) - got) <= tolerance
+            for expected, got in zip(total, added, strict=True)
+        ):
+            # a last child followed by an equal row: that row is its only child
+            while at + 1 < len(items) and raws[items[at + 1]].amounts == child:
+                at += 1
+                only = (*only, at)
+            return at, only
+        if all(
+            (expected or 0) >= 0 and got <= (expected or 0) + tolerance
+            for expected, got in zip(total, added, strict=True)
+        ) or any((expected or 0) < 0 for expected in total):
+            stack.append((at + 1, added, with_figures, child, only))
+    return None
 
 
 def _indent_key(indent: float) -> int:

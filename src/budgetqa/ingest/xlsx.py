@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import warnings
 import xml.parsers.expat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 import regex
@@ -34,6 +34,9 @@ from budgetqa.ingest.formula import MAX_COLUMNS, MAX_ROWS, cell_name, parse_cell
 from budgetqa.ingest.grid import GridRow, read_grid
 from budgetqa.inputs import check_xlsx_size
 from budgetqa.model import Document
+
+if TYPE_CHECKING:
+    from budgetqa.profiles import Profiles
 
 __all__ = ["MAX_GRID_CELLS", "read_xlsx"]
 
@@ -47,11 +50,14 @@ MAX_GRID_CELLS = 20_000_000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_xlsx(path: Path) -> Document:
-    """Read the first worksheet holding a budget-table header from an XLSX workbook.
+def read_xlsx(path: Path, profiles: Profiles | Iterable[str | Path] | None = None) -> Document:
+    """Read an XLSX workbook: the first worksheet holding a project table's header, or the
+    standard tables of a budget, a worksheet each or several on one (each worksheet is then a
+    page of the document; see :mod:`budgetqa.ingest.cell_tables`).
 
     Line numbers are the worksheet's row numbers. A workbook with several worksheets names
-    the one read in the document's path (``book.xlsx[Sheet1]``).
+    the one read in the document's path (``book.xlsx[Sheet1]``) when one project table is read
+    from it; a workbook whose worksheets hold several tables is read whole.
 
     Raises:
         BinaryInputError: the file is not an XLSX workbook openpyxl can open (not a zip, an
@@ -63,23 +69,53 @@ def read_xlsx(path: Path) -> Document:
     workbook = _open_workbook(path)
     try:
         sheets = [sheet for sheet in workbook.sheets if sheet.worksheet]
-        last_error: NotABudgetTableError | None = None
-        for sheet in sheets:
-            rows = _read_sheet(path, workbook, sheet)
-            try:
-                return read_grid(
-                    path=f"{path}" if len(sheets) == 1 else f"{path}[{sheet.name}]",
-                    rows=rows,
-                    total_lines=len(rows),
-                    layout="xlsx",
-                    encoding=None,
-                    exact_positions=True,
-                )
-            except NotABudgetTableError as error:
-                last_error = error
-        raise last_error or NotABudgetTableError("the workbook has no worksheet", path=str(path))
+        read = [(sheet, _read_sheet(path, workbook, sheet)) for sheet in sheets]
     finally:
         workbook.close()
+    filled = [(sheet, rows) for sheet, rows in read if any(not row.blank for row in rows)]
+    whole: Document | None = None
+    if len(filled) > 1:
+        whole = _standard_tables(path, filled, profiles)
+        if whole is not None and len(whole.tables) > 1:
+            return whole  # a budget's tables, a worksheet each
+    last_error: NotABudgetTableError | None = None
+    for sheet, rows in read:
+        try:
+            return read_grid(
+                path=f"{path}" if len(sheets) == 1 else f"{path}[{sheet.name}]",
+                rows=rows,
+                total_lines=len(rows),
+                layout="xlsx",
+                encoding=None,
+                exact_positions=True,
+            )
+        except NotABudgetTableError as error:
+            last_error = error
+    if whole is None and filled:
+        whole = _standard_tables(path, filled, profiles)
+    if whole is not None and whole.tables:
+        return whole
+    raise last_error or NotABudgetTableError("the workbook has no worksheet", path=str(path))
+
+
+def _standard_tables(
+    path: Path,
+    sheets: Sequence[tuple[_Sheet, Sequence[GridRow]]],
+    profiles: Profiles | Iterable[str | Path] | None,
+) -> Document | None:
+    from budgetqa.ingest.cell_tables import Sheet, read_cell_tables
+    from budgetqa.profiles import resolve_profiles
+
+    rows = sheets[0][1]
+    return read_cell_tables(
+        str(path),
+        [Sheet(page, sheet.name, tuple(rows)) for page, (sheet, rows) in enumerate(sheets, 1)],
+        layout="xlsx",
+        encoding=None,
+        total_lines=len(rows),
+        source_lines=["\t".join(row.cells).rstrip("\t") for row in rows],
+        profiles=resolve_profiles(profiles),
+    )
 
 
 def _cell_text(value: object) -> str:

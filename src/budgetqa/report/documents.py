@@ -132,7 +132,9 @@ def render_text(documents: Sequence[Document]) -> str:
     """A readable summary per document: layout, line accounting, and the rows with their lines."""
     out: list[str] = []
     for document in documents:
-        if document.layout == "pdf":
+        if document.layout == "pdf" or (
+            document.tables and (len(document.tables) > 1 or document.rows_table is None)
+        ):
             out.extend(_pdf_text(document))
             continue
         stats = document.stats
@@ -201,19 +203,29 @@ def _page_list(pages: Sequence[int]) -> str:
 
 
 def _pdf_text(document: Document) -> list[str]:
-    """A whole budget PDF: the page accounting, then each table with its rows."""
+    """A whole budget (PDF, or its tables exported as cells): the page or line accounting,
+    then each table with its rows."""
     out = [
         document.path,
-        f"  layout pdf · department {document.department or '(not given)'}"
-        f" · {len(document.pages)} pages · {len(document.tables)} tables",
+        f"  layout {document.layout} · department {document.department or '(not given)'}"
+        + (f" · {len(document.pages)} pages" if document.pages else "")
+        + f" · {len(document.tables)} tables",
     ]
+    if document.line_roles:
+        stats = document.stats
+        out.append(
+            f"  lines: {stats.lines} read, {stats.accounted} accounted for"
+            f" ({stats.row_lines} in rows, {stats.title_lines} title, {stats.header_lines} header,"
+            f" {stats.page_header_lines} page header, {stats.blank_lines} blank)"
+        )
     for use in PageUse:
         pages = [role.page for role in document.pages if role.use is use]
         if pages:
             out.append(f"  {use.value} pages: {_page_list(pages)}")
     for number, table in enumerate(document.tables, start=1):
-        first, last = table.pages or (0, 0)
-        where = f"page {first}" if first == last else f"pages {first}–{last}"
+        first, last = table.pages or table.lines or (0, 0)
+        noun = "page" if table.pages else "line"
+        where = f"{noun} {first}" if first == last else f"{noun}s {first}–{last}"
         verdict = (
             "read"
             if table.established
@@ -230,7 +242,7 @@ def _pdf_text(document: Document) -> list[str]:
         money = table.money_columns
         out.append(
             "    "
-            + _cell("page", 6)
+            + _cell("page" if document.pages else "line", 6)
             + _cell("code", 9)
             + _cell("name", 34)
             + "".join(_right(visible_line(column.header)[-12:], 14) for column in money)
@@ -251,7 +263,7 @@ def _pdf_text(document: Document) -> list[str]:
             amounts = pad + "".join(f"{format_amount(amount) or '—':>14}" for amount in row.amounts)
             out.append(
                 "    "
-                + _cell(str(row.page or ""), 6)
+                + _cell(str(row.page or row.line), 6)
                 + _cell(row.code or "", 9)
                 + _cell("  " * max(row.level, 0) + visible_line(row.name), 34)
                 + amounts
