@@ -11,12 +11,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import budgetqa
 from budgetqa.ingest import read_bytes
+from budgetqa.ingest.pdf_synthetic import sketch_pages
+from budgetqa.ingest.pdf_tables import read_pdf_pages
 from budgetqa.model import LineRole, StructureProblem
+from tests.standard_tables import (
+    generated_kinds,
+    render_csv,
+    sketch,
+    standard_tables,
+    write_pdf,
+    write_xlsx,
+)
 
 CELLS = Path(__file__).parent / "fixtures" / "cells"
 PDFS = Path(__file__).parent / "fixtures" / "pdf"
@@ -386,3 +396,39 @@ def test_a_generated_function_table_reads_back_from_csv_and_tsv(items, delimiter
             for number, (name, amount) in enumerate(items, start=1)
         ],
     ]
+
+
+# --- a generated table of every kind, printed, as a real PDF, as CSV and as XLSX ----------
+
+_KINDS = generated_kinds()
+
+
+@pytest.mark.parametrize("profile", _KINDS, ids=[profile.kind for profile in _KINDS])
+def test_a_generated_table_of_each_kind_reads_back_from_every_rendering(profile, tmp_path):
+    """The rows generated (levels, codes, names, amounts) come back from the printed page,
+    from a real PDF of it, from CSV and from XLSX; the kind is recognised from the title."""
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(standard_tables(profile))
+    def check(table):
+        expected = [(row.level, row.code, row.name, row.amounts) for row in table.rows]
+        pages = sketch_pages(sketch(table))
+        pdf = write_pdf(pages, tmp_path / "table.pdf")
+        readings = {
+            "page": read_pdf_pages("page.pdf", pages).tables,
+            "pdf": budgetqa.read(pdf).tables,
+            "csv": read_bytes(render_csv(table), name="table.csv").tables,
+            "xlsx": budgetqa.read(write_xlsx(table, tmp_path / "table.xlsx")).tables,
+        }
+        for how, tables in readings.items():
+            assert [found.kind for found in tables] == [table.kind], how
+            (found,) = tables
+            assert found.established, (how, found.problems)
+            width = len(table.headers) - (2 if table.coded else 1)
+            assert [
+                (row.level, row.code, row.name, row.amounts[:width]) for row in found.rows
+            ] == expected, how
+            # a project table read as one has all four fund columns: those not printed blank
+            assert all(amount is None for row in found.rows for amount in row.amounts[width:])
+
+    check()

@@ -8,11 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import budgetqa
 from budgetqa.cli import main
+from budgetqa.errors import BudgetQAError
 from budgetqa.ingest.pdf_geometry import PdfError
 from budgetqa.ingest.pdf_synthetic import sketch_pages
 from budgetqa.ingest.pdf_tables import read_pdf_pages
@@ -209,3 +210,36 @@ def test_cut_off_and_fake_pdfs_are_refused(tmp_path, capsys):
     assert f"{cut}: the PDF is damaged or cut off" in err
     assert f"{fake}: not a PDF" in err
     assert "Traceback" not in err
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.data(),
+    st.sampled_from(["cut", "flip", "splice"]),
+)
+def test_a_damaged_pdf_is_read_or_refused_in_one_located_line(tmp_path_factory, data, damage):
+    """Any PDF damaged anyhow (cut short, bytes changed, another file's bytes spliced in) is
+    either read or refused with the library's own one-line error naming the file: never a
+    traceback, never another exception."""
+    from tests.standard_tables import generated_kinds, sketch, standard_tables, write_pdf
+
+    folder = tmp_path_factory.mktemp("damaged")
+    table = data.draw(standard_tables(generated_kinds()[1]))
+    original = write_pdf(sketch_pages(sketch(table)), folder / "table.pdf").read_bytes()
+    at = data.draw(st.integers(min_value=0, max_value=len(original) - 1))
+    if damage == "cut":
+        damaged = original[:at]
+    elif damage == "flip":
+        count = data.draw(st.integers(min_value=1, max_value=16))
+        damaged = original[:at] + bytes(b ^ 0x5A for b in original[at : at + count])
+        damaged += original[at + count :]
+    else:
+        damaged = original[:at] + data.draw(st.binary(min_size=1, max_size=64)) + original[at:]
+    path = folder / "damaged.pdf"
+    path.write_bytes(damaged)
+    try:
+        budgetqa.read(path)
+    except BudgetQAError as error:
+        message = str(error)
+        assert message.startswith(f"{path}:")
+        assert "\n" not in message
