@@ -56,5 +56,5 @@ def bench(session: nox.Session) -> None:
     Writes benchmarks/results/latest.json and docs/benchmark.md (several minutes; ``-- --quick``
     for a smoke run that writes nothing).
     """
-    session.install(".[all]")
+    session.install(".[all]", "pdfplumber")  # pdfplumber: the peer PDF reader measured
     session.run("python", "benchmarks/bench.py", *session.posargs)
