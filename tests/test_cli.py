@@ -24,7 +24,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_parse_examples_json_shape(capsys):
     assert main(["parse", "--examples", "--format", "json"]) == 0
     documents = json.loads(capsys.readouterr().out)
-    assert len(documents) == 5
+    assert len(documents) == 6  # five project tables, then the whole budget (PDF)
+    assert documents[5]["layout"] == "pdf"
+    assert len(documents[5]["tables"]) == 13
     first = documents[0]
     assert set(first) >= {"path", "department", "unit_of_money", "layout", "stats", "rows"}
     assert first["layout"] == "tsv-ocr"
@@ -67,7 +69,8 @@ def test_parse_examples_json_shape(capsys):
 def test_parse_csv_has_a_line_per_row(capsys):
     assert main(["parse", "--examples", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert len(rows) == 36 + 45 + 58 + 25 + 58
+    # the five tables' rows, then the PDF's 项目支出表 (合计, one unit, nine projects: page 21)
+    assert len(rows) == 36 + 45 + 58 + 25 + 58 + 11
     assert rows[0]["name"] == "合计"
     assert rows[0]["other_funds"] == "12314.78"
 
@@ -84,7 +87,7 @@ def test_parse_writes_to_output_file(tmp_path, capsys):
     target = tmp_path / "out.json"
     assert main(["parse", "--examples", "--format", "json", "-o", str(target)]) == 0
     assert capsys.readouterr().out == ""
-    assert len(json.loads(target.read_text(encoding="utf-8"))) == 5
+    assert len(json.loads(target.read_text(encoding="utf-8"))) == 6
 
 
 def test_bad_file_gets_one_line_exit_2_and_others_still_read(tmp_path):
@@ -99,7 +102,7 @@ def test_bad_file_gets_one_line_exit_2_and_others_still_read(tmp_path):
         f"budgetqa: error: {binary}:1: binary data (a NUL byte), not a text table",
     ]
     assert "Traceback" not in result.stderr
-    assert len(json.loads(result.stdout)) == 5
+    assert len(json.loads(result.stdout)) == 6
 
 
 def test_no_paths_is_a_usage_error(capsys):

@@ -34,6 +34,19 @@ def test_five_examples_are_bundled_with_the_package():
     ]
 
 
+def test_a_whole_budget_is_bundled_as_published():
+    """The bundled PDF is the pinned corpus file whose tables tests/test_pdf_corpus.py checks
+    page by page."""
+    (path,) = budgetqa.example_budget_paths()
+    pinned = Path(__file__).parent / "fixtures" / "pdf" / "guangzhou-petitions.pdf"
+    assert path.name == "guangzhou-petitions-2026.pdf"
+    assert path.read_bytes() == pinned.read_bytes()
+    document = budgetqa.read(path)
+    assert len(document.pages) == 25
+    assert len(document.tables) == 13
+    assert all(table.established for table in document.tables)
+
+
 @pytest.mark.parametrize(
     ("district", "layout", "total", "units", "projects"),
     [

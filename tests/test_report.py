@@ -84,16 +84,17 @@ def test_json_and_sarif_reports_are_the_text_json_dumps_writes(which, request):
         assert "".join(iter_report(report, format)) == render_report(report, format)
 
 
-def test_the_cli_writes_json_as_json_dumps_writes_it(tmp_path, capsys, examples_report):
+def test_the_cli_writes_json_as_json_dumps_writes_it(tmp_path, capsys):
     output = tmp_path / "report.json"
     assert cli.main(["audit", "--examples", "--format", "json", "-o", str(output)]) == 1
-    expected = _as_json_dumps_writes(examples_report.to_dict())
+    bundled = [*budgetqa.example_paths(), *budgetqa.example_budget_paths()]
+    expected = _as_json_dumps_writes(budgetqa.audit(bundled).to_dict())
     assert output.read_text("utf-8") == expected
     assert cli.main(["audit", "--examples", "--format", "json"]) == 1
     assert capsys.readouterr().out == expected
 
     assert cli.main(["parse", "--examples", "--format", "json", "-o", str(output)]) == 0
-    documents = [budgetqa.read(path).to_dict() for path in budgetqa.example_paths()]
+    documents = [budgetqa.read(path).to_dict() for path in bundled]
     assert output.read_text("utf-8") == _as_json_dumps_writes(documents)
 
 

@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "budgetqa.errors",
     "audit": "budgetqa.api",
     "example_paths": "budgetqa.examples",
+    "example_budget_paths": "budgetqa.examples",
     "read": "budgetqa.ingest",
 }
 
@@ -56,6 +57,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "audit",
+    "example_budget_paths",
     "example_paths",
     "read",
 ]
@@ -63,7 +65,7 @@ __all__ = [
 if TYPE_CHECKING:
     from budgetqa.api import audit
     from budgetqa.errors import BudgetQAError, InputError, UsageError
-    from budgetqa.examples import example_paths
+    from budgetqa.examples import example_budget_paths, example_paths
     from budgetqa.findings import Category, Finding, Report, Severity
     from budgetqa.ingest import read
     from budgetqa.model import (

@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument(
         "--examples",
         action="store_true",
-        help="also read the five example tables bundled with budgetqa",
+        help="also read the examples bundled with budgetqa: five project tables and a whole"
+        " department budget (PDF)",
     )
     parse.add_argument(
         "--format",
@@ -94,7 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH", help="table files or folders to audit"
     )
     audit.add_argument(
-        "--examples", action="store_true", help="also audit the five bundled example tables"
+        "--examples",
+        action="store_true",
+        help="also audit the bundled examples: five project tables and a whole department"
+        " budget (PDF)",
     )
     audit.add_argument(
         "--rules",
@@ -332,14 +336,14 @@ def _silence_stdout() -> None:
 def _run_audit(arguments: argparse.Namespace) -> int:
     from budgetqa.api import INTERNAL_ERROR, audit
     from budgetqa.config import load_config
-    from budgetqa.examples import example_paths
+    from budgetqa.examples import example_budget_paths, example_paths
     from budgetqa.findings import Severity
     from budgetqa.report import iter_report
 
     config = load_config()
     paths: list[Path] = list(arguments.paths) or list(config.paths)
     if arguments.examples:
-        paths.extend(example_paths())
+        paths.extend([*example_paths(), *example_budget_paths()])
     if not paths:
         raise UsageError("audit: give at least one PATH, or --examples")
     severity: dict[str, str] = dict(config.severity)
@@ -454,7 +458,7 @@ def _run_explain(arguments: argparse.Namespace) -> int:
 def _run_parse(arguments: argparse.Namespace) -> int:
     from budgetqa.api import internal_failure
     from budgetqa.config import load_config
-    from budgetqa.examples import example_paths
+    from budgetqa.examples import example_budget_paths, example_paths
     from budgetqa.ingest import read
     from budgetqa.inputs import expand_inputs, reading_limit
     from budgetqa.report.documents import iter_json, render_csv, render_text
@@ -462,7 +466,7 @@ def _run_parse(arguments: argparse.Namespace) -> int:
 
     paths: list[Path] = list(arguments.paths)
     if arguments.examples:
-        paths.extend(example_paths())
+        paths.extend([*example_paths(), *example_budget_paths()])
     if not paths:
         raise UsageError("parse: give at least one PATH, or --examples")
 
