@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+import budgetqa
 from budgetqa.cli import main
 from budgetqa.rules import load_builtin_rules
 
@@ -188,3 +189,82 @@ def test_explain_shows_the_rule_page(in_tmp, capsys):
     assert "## Anti-pattern" in page
     assert "## Best practice" in page
     assert main(["explain", "XX999"]) == 2
+
+
+# 增城 (example 002) prints 合计 24,955.91 over units that add up to 24,955.92, and a unit of
+# 1,366.63 over projects that add up to 1,366.62: four 0.01 differences (总计 and 财政拨款 each).
+ZENGCHENG = "002_3729fac599dfabba.txt"
+
+
+def _zengcheng():
+    return next(path for path in budgetqa.example_paths() if path.name == ZENGCHENG)
+
+
+@pytest.mark.parametrize("engine", ["native", "pandera", "gx"])
+def test_a_tolerance_accepts_rounding_differences_in_every_engine(in_tmp, capsys, engine):
+    path = str(_zengcheng())
+    args = ["audit", path, "--select", "AR", "--engine", engine, "--format", "json"]
+    assert main(args) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["code"], f["difference"]) for f in found) == [
+        ("AR102", "-0.01"),
+        ("AR102", "-0.01"),
+        ("AR103", "0.01"),
+        ("AR103", "0.01"),
+    ]
+    assert main([*args, "--tolerance", "AR=0.01"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    # a tolerance on one rule leaves the others as they were
+    assert main([*args, "--tolerance", "AR103=0.01"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["code"] for f in found} == {"AR102"}
+
+
+def test_a_tolerance_in_the_configuration(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.budgetqa]\nselect = ["AR"]\n[tool.budgetqa.tolerance]\nAR102 = "0.01"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", str(_zengcheng()), "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert {f["code"] for f in found} == {"AR103"}  # AR102's 0.01 within the tolerance
+    # the command line adds to the configuration
+    assert main(["audit", str(_zengcheng()), "--tolerance", "AR103=0.01"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("AR102=-1", "tolerance for 'AR102': '-1' is below 0"),
+        ("AR102=much", "tolerance for 'AR102': expected a decimal number, got 'much'"),
+        ("AR102", "--tolerance 'AR102': expected RULE=AMOUNT, e.g. AR102=0.05"),
+        ("TX101=0.5", "tolerance: TX101 (text.html_markup) takes no tolerance"),
+        ("ZZ9=0.5", "tolerance: 'ZZ9' matches no rule"),
+        ("AR202=often", "tolerance for 'AR202': expected a decimal number, got 'often'"),
+    ],
+)
+def test_a_bad_tolerance_is_one_line_and_exit_2(in_tmp, capsys, option, message):
+    assert main(["audit", str(_zengcheng()), "--tolerance", option]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"budgetqa: error: {message}")
+    assert err.count("\n") == 1
+
+
+def test_the_relations_tolerance_is_the_printed_precision_unless_set(in_tmp, capsys):
+    # The bundled budget's 20805 行政事业单位养老支出 prints 419.35 over 123.54 + 199.06 +
+    # 96.76 = 419.36 (pages 8 and 11): within 3 × 0.005, a rounding tail (AR203, info) ...
+    (pdf,) = budgetqa.example_budget_paths()
+    assert main(["audit", str(pdf), "--format", "json", "--fail-on", "never"]) == 0
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["code"], f["location"]["page"]) for f in found) == [
+        ("AR203", 8),
+        ("AR203", 11),
+    ]
+    # ... and a break (AR202, error) when no difference is accepted
+    assert main(["audit", str(pdf), "--format", "json", "--tolerance", "AR202=0"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted((f["code"], f["location"]["page"]) for f in found if f["code"] == "AR202") == [
+        ("AR202", 8),
+        ("AR202", 11),
+    ]

@@ -186,7 +186,7 @@ def test_a_mistyped_pyproject_key_is_one_usage_error(tables, run):
     assert result.stderr.lines[0] == (
         f"ERROR: budgetqa: {tables.path / 'pyproject.toml'}: [tool.budgetqa] has unknown keys"
         " fail_on (known: fail-on, ignore, max-bytes, paths, profiles, rule-budget, rules, select,"
-        " severity)"
+        " severity, tolerance)"
     )
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert "Traceback" not in result.stdout.str() + result.stderr.str()

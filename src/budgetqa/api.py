@@ -40,12 +40,14 @@ def resolve_rules(
     ignore: Iterable[str] | None = None,
     severity: Mapping[str, str | Severity] | None = None,
     builtin: bool = True,
+    tolerance: Mapping[str, object] | None = None,
 ) -> list[RuleSpec]:
     """The rules an audit runs.
 
     ``rules`` is either a list of :class:`RuleSpec` (used as they are) or paths of extra rule
     files or folders, loaded after the built-in set (unless ``builtin=False``). Then ``select``,
-    ``ignore`` and ``severity`` overrides apply (see :func:`budgetqa.rules.select_rules`).
+    ``ignore``, ``severity`` and ``tolerance`` overrides apply (see
+    :func:`budgetqa.rules.select_rules`).
     """
     extra = list(rules or [])
     if extra and all(isinstance(rule, RuleSpec) for rule in extra):
@@ -59,7 +61,9 @@ def resolve_rules(
             if not path.exists():
                 raise UsageError(f"{path}: no such rule file or folder")
         chosen = base + load_rule_files(paths, known=base)
-    return select_rules(chosen, select=select, ignore=ignore, severity=severity)
+    return select_rules(
+        chosen, select=select, ignore=ignore, severity=severity, tolerance=tolerance
+    )
 
 
 def _as_list(sources: object) -> list[object]:
@@ -121,6 +125,7 @@ def audit(
     ignore: Iterable[str] | None = None,
     severity: Mapping[str, str | Severity] | None = None,
     builtin: bool = True,
+    tolerance: Mapping[str, object] | None = None,
     engine: str = "native",
     jobs: int = 1,
     max_bytes: int = inputs.DEFAULT_MAX_BYTES,
@@ -146,6 +151,10 @@ def audit(
     counted in ``Report.skipped``. Misuse (a rule token that matches nothing, an invalid rule
     file, ``max_bytes < 1``) raises :class:`~budgetqa.errors.BudgetQAError`.
 
+    ``tolerance`` sets the largest difference a sum rule accepts, by rule token, in the table's
+    money unit (``{"AR102": "0.05"}``; the table-relation rules AR201–AR204 also take
+    ``"auto"``, their default: half a unit of the printed precision per addend).
+
     ``profiles`` are the table profiles the tables of a PDF are recognised by: a
     :class:`~budgetqa.profiles.Profiles` set as it is, or paths of profile files that add to the
     shipped ones (one of a shipped kind replaces it); an invalid profile file raises
@@ -160,7 +169,14 @@ def audit(
         raise UsageError(f"jobs must be at least 1, not {jobs}")
     if rule_budget is not None and not rule_budget > 0:
         raise UsageError(f"rule_budget must be a number of seconds above 0, not {rule_budget}")
-    chosen = resolve_rules(rules, select=select, ignore=ignore, severity=severity, builtin=builtin)
+    chosen = resolve_rules(
+        rules,
+        select=select,
+        ignore=ignore,
+        severity=severity,
+        builtin=builtin,
+        tolerance=tolerance,
+    )
     checking: _Checking = (engine, rule_budget, resolve_profiles(profiles))
     items, failures, skipped = _expand(_as_list(sources), max_bytes)
     findings: list[Finding] = []

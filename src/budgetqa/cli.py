@@ -130,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
         help="override a rule's severity, e.g. DU102=warning (repeatable)",
     )
     audit.add_argument(
+        "--tolerance",
+        action="append",
+        default=[],
+        metavar="RULE=AMOUNT",
+        help="largest difference a sum rule accepts, in the table's money unit, e.g."
+        " AR102=0.05 (repeatable; AR201-AR204 also take auto)",
+    )
+    audit.add_argument(
         "--format",
         choices=("text", "json", "markdown", "html", "junit", "sarif", "github"),
         default="text",
@@ -352,6 +360,12 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         if not separator:
             raise UsageError(f"--severity {item!r}: expected RULE=LEVEL, e.g. DU102=warning")
         severity[token.strip()] = level.strip()
+    tolerance: dict[str, str] = dict(config.tolerance)
+    for item in arguments.tolerance:
+        token, sep, amount = item.partition("=")
+        if not sep or not token.strip() or not amount.strip():
+            raise UsageError(f"--tolerance {item!r}: expected RULE=AMOUNT, e.g. AR102=0.05")
+        tolerance[token.strip()] = amount.strip()
     report = audit(
         paths,
         rules=[*config.rules, *arguments.rules],
@@ -359,6 +373,7 @@ def _run_audit(arguments: argparse.Namespace) -> int:
         select=split_tokens(arguments.select) or list(config.select),
         ignore=[*config.ignore, *split_tokens(arguments.ignore)],
         severity=severity,
+        tolerance=tolerance,
         engine=arguments.engine,
         jobs=arguments.jobs,
         max_bytes=_max_bytes(arguments, config),

@@ -12,8 +12,8 @@ from budgetqa.errors import ConfigError
 __all__ = ["Config", "find_pyproject", "load_config", "split_tokens"]
 
 _KEYS = {
-    "select", "ignore", "rules", "severity", "fail-on", "paths", "max-bytes", "rule-budget",
-    "profiles",
+    "select", "ignore", "rules", "severity", "tolerance", "fail-on", "paths", "max-bytes",
+    "rule-budget", "profiles",
 }  # fmt: skip
 
 
@@ -27,6 +27,8 @@ class Config:
     #: Table profile files or folders that add to (or replace) the shipped profiles.
     profiles: tuple[Path, ...] = ()
     severity: dict[str, str] = attrs.field(factory=dict)
+    #: Largest difference a sum rule accepts, by rule (``{"AR102": "0.05"}``).
+    tolerance: dict[str, str] = attrs.field(factory=dict)
     fail_on: str | None = None
     paths: tuple[Path, ...] = ()
     #: Bytes read from one input at most (``max-bytes``: a number or ``"64M"``); None: the default.
@@ -94,6 +96,14 @@ def load_config(start: Path | None = None) -> Config:
         raise ConfigError(
             f"{where}: [tool.budgetqa] severity must map rule codes or names to error/warning/info"
         )
+    tolerance = table.get("tolerance", {})
+    if not isinstance(tolerance, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in tolerance.values()
+    ):
+        raise ConfigError(
+            f"{where}: [tool.budgetqa] tolerance must map rule codes or names to amounts written"
+            ' as strings, e.g. AR102 = "0.05"'
+        )
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in {"error", "warning", "info", "never"}:
         raise ConfigError(f"{where}: [tool.budgetqa] fail-on must be error, warning, info or never")
@@ -117,6 +127,7 @@ def load_config(start: Path | None = None) -> Config:
             base / item for item in _strings(table.get("profiles", []), "profiles", where)
         ),
         severity=dict(severity),
+        tolerance={key: str(value) for key, value in tolerance.items()},
         fail_on=fail_on,
         paths=tuple(base / item for item in _strings(table.get("paths", []), "paths", where)),
         max_bytes=max_bytes,

@@ -160,6 +160,7 @@ def pytest_configure(config: pytest.Config) -> None:
             select=split_tokens(config.getoption("budgetqa_select")) or list(settings.select),
             ignore=[*settings.ignore, *split_tokens(config.getoption("budgetqa_ignore"))],
             severity=settings.severity,
+            tolerance=settings.tolerance,
         )
         from budgetqa.profiles import resolve_profiles
 

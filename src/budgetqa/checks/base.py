@@ -66,6 +66,16 @@ def _as_decimal(value: object) -> Decimal:
     return result
 
 
+def _as_tolerance(value: object) -> Decimal | None:
+    """``auto`` (``None``: the printed precision decides) or a non-negative amount."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return None
+    amount = _as_decimal(value)
+    if amount < 0:
+        raise ParamError(f"expected auto or an amount of at least 0, got {_brief(value)}")
+    return amount
+
+
 def _as_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParamError(f"expected an integer, got {_brief(value)}")
@@ -189,6 +199,7 @@ def _as_pattern_list(value: object) -> tuple[regex.Pattern[str], ...]:
 
 _CONVERTERS: dict[str, Callable[[object], Any]] = {
     "decimal": _as_decimal,
+    "tolerance": _as_tolerance,
     "int": _as_int,
     "bool": _as_bool,
     "str": _as_str,
@@ -202,8 +213,9 @@ _CONVERTERS: dict[str, Callable[[object], Any]] = {
 class Param:
     """One declared parameter of a check kind.
 
-    ``kind`` is one of ``decimal``, ``int``, ``bool``, ``str``, ``list[str]``, ``regex`` (one
-    regular expression, compiled) and ``list[regex]``. :meth:`convert` raises
+    ``kind`` is one of ``decimal``, ``tolerance`` (``auto`` or a non-negative decimal),
+    ``int``, ``bool``, ``str``, ``list[str]``, ``regex`` (one regular expression, compiled)
+    and ``list[regex]``. :meth:`convert` raises
     :class:`ParamError`, and nothing else, for any value a rule file can hold.
     """
 

@@ -45,11 +45,18 @@ class TableRelationCheck(CheckKind):
             ("equation", "children", "across", "any"),
         ),
         "what": Param("str", "break", "broken relations or rounding tails", ("break", "tail")),
+        "tolerance": Param(
+            "tolerance",
+            "auto",
+            "largest difference within rounding, in the table's money unit; auto: half a unit"
+            " of the printed precision per addend",
+        ),
     }
     fields = frozenset({"table", "title", "relation", "differences", "count"})
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         wanted, what = params["relation"], params["what"]
+        fixed: Decimal | None = params["tolerance"]
         for number, table in enumerate(document.tables):
             if not table.established or not table.rows:
                 continue
@@ -66,7 +73,8 @@ class TableRelationCheck(CheckKind):
                     checks = _equation(table, relation)
                 else:
                     checks = _children(table)
-                for row, misses in checks:
+                for row, found in checks:
+                    misses = found if fixed is None else [(*miss[:4], fixed) for miss in found]
                     broken = [miss for miss in misses if abs(miss[3]) > miss[4]]
                     tails = [miss for miss in misses if miss[3] and abs(miss[3]) <= miss[4]]
                     chosen = broken if what == "break" else ([] if broken else tails)

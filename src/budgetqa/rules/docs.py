@@ -109,7 +109,13 @@ def rule_page(rule: RuleSpec) -> str:
         "",
         "Select or ignore it with `--select`/`--ignore` and its code, name, category or a group; "
         f"change its severity with `--severity {rule.code}=warning`"
-        " or in `[tool.budgetqa.severity]`.",
+        " or in `[tool.budgetqa.severity]`"
+        + (
+            f"; the difference it accepts with `--tolerance {rule.code}=0.05`"
+            " or in `[tool.budgetqa.tolerance]`."
+            if "tolerance" in kind.parameters
+            else "."
+        ),
         "",
         "Message template:",
         "",

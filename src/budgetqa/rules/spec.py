@@ -74,6 +74,14 @@ class RuleSpec:
     def with_severity(self, severity: Severity) -> RuleSpec:
         return attrs.evolve(self, severity=severity)
 
+    def with_param(self, name: str, value: Any, raw: Any) -> RuleSpec:  # noqa: ANN401
+        """The rule with one parameter set: ``value`` as its check uses it, ``raw`` as given."""
+        return attrs.evolve(
+            self,
+            params={**self.params, name: value},
+            raw_params={**self.raw_params, name: raw},
+        )
+
     @property
     def family(self) -> str:
         return self.name.split(".", 1)[0]
