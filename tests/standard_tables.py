@@ -89,6 +89,16 @@ _UNITS = ["某市某局", "某市某局（本级）", "某市某中心"]
 _SECTIONS = ["人大事务", "政协事务"]
 _ITEMS = ["基本工资", "津贴补贴", "奖金", "伙食补助费", "绩效工资"]
 
+#: 项 under one 款: names (one with a bracket, as printed) and amounts up to 10^9.
+function_items = st.lists(
+    st.tuples(
+        st.sampled_from(["行政运行", "一般行政管理事务", "机关服务", "其他支出（二期）"]),
+        st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
 _cents = st.integers(min_value=1, max_value=10**8).map(lambda cents: Decimal(cents) / 100)
 
 

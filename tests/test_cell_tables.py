@@ -20,6 +20,7 @@ from budgetqa.ingest.pdf_synthetic import sketch_pages
 from budgetqa.ingest.pdf_tables import read_pdf_pages
 from budgetqa.model import LineRole, StructureProblem
 from tests.standard_tables import (
+    function_items,
     generated_kinds,
     render_csv,
     sketch,
@@ -366,14 +367,7 @@ def test_every_row_of_an_exported_csv_is_traced_to_the_line_that_holds_it():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["行政运行", "一般行政管理事务", "机关服务", "其他支出（二期）"]),
-            st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
-        ),
-        min_size=1,
-        max_size=12,
-    ),
+    function_items,
     st.sampled_from([",", "\t"]),
 )
 def test_a_generated_function_table_reads_back_from_csv_and_tsv(items, delimiter):

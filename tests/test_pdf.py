@@ -18,6 +18,7 @@ from budgetqa.ingest.pdf_geometry import PdfError
 from budgetqa.ingest.pdf_synthetic import sketch_pages
 from budgetqa.ingest.pdf_tables import read_pdf_pages
 from budgetqa.model import ColumnRole, PageUse, StructureProblem
+from tests.standard_tables import function_items
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 
@@ -157,16 +158,7 @@ def test_every_page_is_accounted_for():
     ]
 
 
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["行政运行", "一般行政管理事务", "机关服务", "其他支出（二期）"]),
-            st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
-        ),
-        min_size=1,
-        max_size=12,
-    )
-)
+@given(function_items)
 def test_generated_tables_read_back_to_the_same_rows(items):
     lines = ["支出总表", "单位：元", "| 科目编码 | 科目名称 | 合计 |"]
     total = sum((amount for _, amount in items), Decimal(0))
