@@ -75,7 +75,8 @@ def test_junit_parses_with_junitparser(report, tmp_path):
     }
     assert ("004_56ad5f486115b5e1.txt", "DU101") in failed
     assert ("001_52ca15851f4e1457.txt", "AR101") not in failed
-    assert {code for _, code in failed} == {"AR101", "AR102", "AR103", "AR104", "DU101", "PH101"}
+    # (增城's one-cent AR103 is a rounding tail, AR105, info: no failure at fail_on=error)
+    assert {code for _, code in failed} == {"AR101", "AR102", "AR104", "DU101", "PH101"}
     relaxed = render_report(report, "junit", fail_on="never")
     assert "<failure" not in relaxed
     assert "<system-out>" in relaxed

@@ -106,7 +106,7 @@ def test_audit_api_and_cli_accept_the_engine(examples, capsys):
     )
     data = json.loads(capsys.readouterr().out)
     # the five tables' findings and the bundled budget PDF's two rounding tails (AR203, info)
-    assert data["summary"]["by_severity"] == {"error": 32, "warning": 41, "info": 88}
+    assert data["summary"]["by_severity"] == {"error": 24, "warning": 41, "info": 92}
     with pytest.raises(
         BudgetQAError, match="engine 'spark' is not one of native, pandera, pandera-polars, gx"
     ):
@@ -217,8 +217,11 @@ def test_exported_suite_runs_in_gx_and_catches_placeholders(examples):
         for item in r.result.get("unexpected_index_list") or []
     }
     native = run_with_engine(document, rules, "native")
+    in_suite = {e["meta"]["budgetqa_code"] for e in exported["expectations"]}
     expected = set()
     for finding in native:
+        if finding.code not in in_suite:
+            continue  # rounding tails (AR105) and table relations run natively only
         row = next(
             r
             for r in document.rows

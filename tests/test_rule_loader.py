@@ -121,6 +121,7 @@ def test_selection_by_code_prefix_name_category_and_group():
         "AR102",
         "AR103",
         "AR104",
+        "AR105",
         "AR201",
         "AR202",
         "AR203",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.rounding import rounding_limit
 from budgetqa.model import COLUMN_LABELS, MONEY_COLUMNS, Document, Level, Row, format_amount
 
 
@@ -22,7 +23,10 @@ class ChildrenSumCheck(CheckKind):
         "child_level": Param("str", "project", "level of the rows summed", ("unit", "project")),
         "columns": Param("list[str]", list(MONEY_COLUMNS), "money columns compared", MONEY_COLUMNS),
         "tolerance": Param(
-            "decimal", "0", "largest difference accepted, in the table's money unit"
+            "tolerance",
+            "auto",
+            "largest difference accepted, in the table's money unit; auto: half a unit of the"
+            " printed precision per addend (a rounding tail, reported by AR105)",
         ),
     }
     fields = frozenset(
@@ -32,7 +36,7 @@ class ChildrenSumCheck(CheckKind):
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
         parent_level = Level(params["parent_level"])
         child_level = Level(params["child_level"])
-        tolerance: Decimal = params["tolerance"]
+        tolerance: Decimal | None = params["tolerance"]
         for parent in document.rows_at(parent_level):
             children = document.descendants(parent, child_level)
             if not children:
@@ -55,7 +59,7 @@ class ChildrenSumCheck(CheckKind):
                 total = sum((value for value in values if value is not None), Decimal(0))
                 expected = own if own is not None else Decimal(0)
                 difference = total - expected
-                if abs(difference) <= tolerance:
+                if abs(difference) <= rounding_limit(tolerance, values):
                     continue
                 yield children_hit(
                     document,

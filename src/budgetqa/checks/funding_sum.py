@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.rounding import rounding_limit
 from budgetqa.model import FUNDING_COLUMNS, Document, Row, format_amount
 
 
@@ -18,7 +19,10 @@ class FundingSumCheck(CheckKind):
     )
     parameters: ClassVar[Mapping[str, Param]] = {
         "tolerance": Param(
-            "decimal", "0", "largest difference accepted, in the table's money unit"
+            "tolerance",
+            "auto",
+            "largest difference accepted, in the table's money unit; auto: half a unit of the"
+            " printed precision per addend (a rounding tail, reported by AR105)",
         ),
         "levels": Param(
             "list[str]",
@@ -30,14 +34,14 @@ class FundingSumCheck(CheckKind):
     fields = frozenset({"expected", "actual", "difference", "blank_funding"})
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
-        tolerance: Decimal = params["tolerance"]
+        tolerance: Decimal | None = params["tolerance"]
         for row in document.rows:
             if row.level.value not in params["levels"] or row.total is None:
                 continue
             values = [row.amount(column) for column in FUNDING_COLUMNS]
             funding = sum((value for value in values if value is not None), Decimal(0))
             difference = funding - row.total
-            if abs(difference) <= tolerance:
+            if abs(difference) <= rounding_limit(tolerance, values):
                 continue
             yield funding_hit(document, row, funding)
 

@@ -9,11 +9,12 @@ finding that lists the three differences.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register
+from budgetqa.checks.rounding import half_unit
 from budgetqa.model import (
     Column,
     Document,
@@ -106,16 +107,6 @@ def _amount(row: TableRow, position: int) -> Decimal:
     return _ZERO if value is None else value
 
 
-def _half_unit(values: Sequence[Decimal | None]) -> Decimal:
-    """Half a unit of the finest printed place among ``values`` (0.005 for two decimals)."""
-    places = [
-        -int(value.as_tuple().exponent)
-        for value in values
-        if value is not None and value.is_finite()
-    ]
-    return Decimal(5).scaleb(-max(places, default=2) - 1)
-
-
 def _equation(table: Table, relation: Relation) -> Iterator[tuple[TableRow, list[_Miss]]]:
     for side in sorted({column.side for column in table.money_columns}, key=str):
         money = table.money_columns_of(side)
@@ -137,7 +128,7 @@ def _equation(table: Table, relation: Relation) -> Iterator[tuple[TableRow, list
             with money_context():
                 expected = sum((_amount(row, i) * sign for i, sign in terms), _ZERO)
                 actual = _ZERO if printed is None else printed
-                tolerance = len(terms) * _half_unit([printed, *values])
+                tolerance = len(terms) * half_unit([printed, *values])
                 yield row, [(left, expected, actual, actual - expected, tolerance)]
 
 
@@ -184,7 +175,7 @@ def _across(
     with money_context():
         expected = sum(((value or _ZERO) * sign for value, sign in values), _ZERO)
         actual = _ZERO if printed is None else printed
-        tolerance = len(values) * _half_unit([printed, *(value for value, _ in values)])
+        tolerance = len(values) * half_unit([printed, *(value for value, _ in values)])
         column = table.money_columns_of(None)[at]
         yield row, [(column, expected, actual, actual - expected, tolerance)]
 
@@ -215,7 +206,7 @@ def _children(table: Table) -> Iterator[tuple[TableRow, list[_Miss]]]:
             with money_context():
                 expected = sum((_amount(kid, index) for kid in kids), _ZERO)
                 actual = _ZERO if printed is None else printed
-                tolerance = leaves[parent_index] * _half_unit([printed, *values])
+                tolerance = leaves[parent_index] * half_unit([printed, *values])
                 misses.append((column, expected, actual, actual - expected, tolerance))
         yield parent, misses
 

@@ -17,15 +17,18 @@ from budgetqa.checks.base import Hit
 from budgetqa.checks.children_sum import children_hit
 from budgetqa.checks.duplicate_rows import duplicate_hit, printed_figures
 from budgetqa.checks.funding_sum import funding_hit
+from budgetqa.checks.rounding import rounding_limit
 from budgetqa.model import FUNDING_COLUMNS, MONEY_COLUMNS, Document, Level
 from budgetqa.rules.spec import RuleSpec
 from budgetqa.text import fold, squeeze_name
 
 __all__ = [
+    "beyond",
     "budget_frame",
     "children_differences",
     "duplicate_copies",
     "funding_differences",
+    "funding_limits",
     "hits_for",
     "identity_keys",
     "with_derived_columns",
@@ -89,16 +92,39 @@ def funding_differences(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+def funding_limits(frame: pd.DataFrame, tolerance: Decimal | None) -> list[Decimal]:
+    """Per row: the largest difference its funding sum may show (``tolerance``, or the rounding
+    of its printed funding figures: see :func:`budgetqa.checks.rounding.rounding_limit`)."""
+    return [
+        rounding_limit(tolerance, values)
+        for values in zip(*(frame[column] for column in FUNDING_COLUMNS), strict=True)
+    ]
+
+
+def beyond(difference: Decimal, limit: Decimal) -> Decimal:
+    """The part of ``difference`` beyond ``limit`` (0 within it), with its sign."""
+    excess = abs(difference) - limit
+    if excess <= 0:
+        return Decimal(0)
+    return excess if difference > 0 else -excess
+
+
 def children_differences(
-    frame: pd.DataFrame, parent_level: str, child_level: str, column: str
+    frame: pd.DataFrame,
+    parent_level: str,
+    child_level: str,
+    column: str,
+    tolerance: Decimal | None = None,
 ) -> pd.DataFrame:
-    """Per parent row with children: expected, actual (children's sum), difference, children."""
+    """Per parent row with children: expected, actual (children's sum), difference, children,
+    and the limit (``tolerance``, or the rounding of the children's printed figures)."""
     frame = with_derived_columns(frame)
     link = "parent_index" if (parent_level, child_level) != ("total", "project") else "top_index"
     children = frame[frame["level"] == child_level]
     parents = frame[frame["level"] == parent_level]
     grouped = children.groupby(children[link].astype("Int64"))
     sums = grouped[column].agg(_sum)
+    addends = grouped[column].agg(list)
     blank = grouped[column].agg(lambda values: all(v is None for v in values))
     counts = grouped.size()
     rows: list[dict[str, Any]] = []
@@ -116,11 +142,14 @@ def children_differences(
                 "expected": expected,
                 "actual": actual,
                 "difference": actual - expected,
+                "limit": rounding_limit(tolerance, addends.loc[index]),
                 "children": int(counts.loc[index]),
                 "child_rows": tuple(int(i) for i in children.index[children[link] == index]),
             }
         )
-    columns = ["parent", "own", "expected", "actual", "difference", "children", "child_rows"]
+    columns = [
+        "parent", "own", "expected", "actual", "difference", "limit", "children", "child_rows",
+    ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns).set_index("parent", drop=False)
 
 

@@ -23,9 +23,11 @@ import pandas as pd
 
 from budgetqa.checks.base import Hit
 from budgetqa.engines.frame import (
+    beyond,
     budget_frame,
     children_differences,
     funding_differences,
+    funding_limits,
     hits_for,
     identity_keys,
 )
@@ -62,18 +64,25 @@ def gx_frame(document: Document, rules: Sequence[RuleSpec]) -> pd.DataFrame:
     for rule, column, derived in _specs(rules):
         if rule.check == "funding_sum":
             differences = funding_differences(frame)
+            limits = funding_limits(frame, rule.params["tolerance"])
             levels = set(rule.params["levels"])
             frame[derived] = [
-                0 if d is None or level not in levels else _scaled(d)
-                for d, level in zip(differences, frame["level"], strict=True)
+                0 if d is None or level not in levels else _scaled(beyond(d, limit))
+                for d, level, limit in zip(differences, frame["level"], limits, strict=True)
             ]
         elif rule.check == "children_sum":
             table = children_differences(
-                frame, rule.params["parent_level"], rule.params["child_level"], column
+                frame,
+                rule.params["parent_level"],
+                rule.params["child_level"],
+                column,
+                rule.params["tolerance"],
             )
             by_parent = {
-                int(index): _scaled(d)
-                for index, d in zip(table.index, table["difference"], strict=True)
+                int(index): _scaled(beyond(d, limit))
+                for index, d, limit in zip(
+                    table.index, table["difference"], table["limit"], strict=True
+                )
             }
             frame[derived] = [by_parent.get(int(index), 0) for index in frame.index]
         else:
@@ -97,9 +106,10 @@ def _expectations(rules: Sequence[RuleSpec]) -> list[tuple[RuleSpec, str, Any]]:
         if rule.check == "duplicate_rows":
             expectation = gxe.ExpectColumnValuesToBeUnique(column=derived, meta=meta)
         else:
-            limit = _scaled(rule.params["tolerance"])
+            # the derived column holds each difference beyond what the rule accepts (its
+            # tolerance, or the rounding of the printed figures): it must be 0
             expectation = gxe.ExpectColumnValuesToBeBetween(
-                column=derived, min_value=-limit, max_value=limit, meta=meta
+                column=derived, min_value=0, max_value=0, meta=meta
             )
         found.append((rule, column, expectation))
     return found

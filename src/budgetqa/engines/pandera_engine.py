@@ -23,6 +23,7 @@ from budgetqa.engines.frame import (
     children_differences,
     duplicate_copies,
     funding_differences,
+    funding_limits,
     hits_for,
 )
 from budgetqa.errors import BudgetQAError
@@ -40,6 +41,15 @@ __all__ = ["canonical_schema", "pandera_hits"]
 _LEVELS = ["total", "unit", "project"]
 
 
+def _statistic(tolerance: Decimal | None) -> str:
+    """A rule's tolerance as the check's statistic: an amount, or ``auto``."""
+    return "auto" if tolerance is None else str(tolerance)
+
+
+def _tolerance(statistic: str) -> Decimal | None:
+    return None if statistic == "auto" else Decimal(statistic)
+
+
 def _register() -> None:
     """Register budgetqa's checks with pandera once per process."""
     if hasattr(pa.Check, "budgetqa_funding_sum"):
@@ -51,14 +61,15 @@ def _register() -> None:
     def budgetqa_funding_sum(
         frame: pd.DataFrame, *, tolerance: str, levels: list[str]
     ) -> pd.Series:
-        """Funding columns add up to 总计 on rows of ``levels`` (blank 总计: not checked)."""
-        limit = Decimal(tolerance)
+        """Funding columns add up to 总计 on rows of ``levels`` (blank 总计: not checked), within
+        ``tolerance`` (``auto``: the rounding of the printed figures)."""
+        limits = funding_limits(frame, _tolerance(tolerance))
         differences = funding_differences(frame)
         checked = frame["level"].isin(levels)
         return pd.Series(
             [
                 not use or d is None or abs(d) <= limit
-                for use, d in zip(checked, differences, strict=True)
+                for use, d, limit in zip(checked, differences, limits, strict=True)
             ],
             index=frame.index,
         )
@@ -72,11 +83,14 @@ def _register() -> None:
         frame: pd.DataFrame, *, parent_level: str, child_level: str, column: str, tolerance: str
     ) -> pd.Series:
         """A parent's ``column`` equals the sum over its children (failures on the parent rows)."""
-        table = children_differences(frame, parent_level, child_level, column)
-        limit = Decimal(tolerance)
+        table = children_differences(
+            frame, parent_level, child_level, column, _tolerance(tolerance)
+        )
         failing = {
             index
-            for index, d in zip(table.index, table["difference"], strict=True)
+            for index, d, limit in zip(
+                table.index, table["difference"], table["limit"], strict=True
+            )
             if abs(d) > limit
         }
         return pd.Series([index not in failing for index in frame.index], index=frame.index)
@@ -145,7 +159,7 @@ def _rule_checks(rules: Sequence[RuleSpec]) -> list[tuple[RuleSpec, str, pa.Chec
         params = rule.params
         if rule.check == "funding_sum":
             check = pa.Check.budgetqa_funding_sum(
-                tolerance=str(params["tolerance"]), levels=list(params["levels"])
+                tolerance=_statistic(params["tolerance"]), levels=list(params["levels"])
             )
             found.append((rule, "", check))
         elif rule.check == "children_sum":
@@ -154,7 +168,7 @@ def _rule_checks(rules: Sequence[RuleSpec]) -> list[tuple[RuleSpec, str, pa.Chec
                     parent_level=params["parent_level"],
                     child_level=params["child_level"],
                     column=column,
-                    tolerance=str(params["tolerance"]),
+                    tolerance=_statistic(params["tolerance"]),
                 )
                 found.append((rule, column, check))
         elif rule.check == "duplicate_rows":

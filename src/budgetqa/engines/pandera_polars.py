@@ -24,6 +24,7 @@ from budgetqa.engines.frame import (
     children_differences,
     duplicate_copies,
     funding_differences,
+    funding_limits,
     hits_for,
 )
 from budgetqa.errors import BudgetQAError
@@ -101,18 +102,19 @@ def _rule_checks(
     for rule in rules:
         params = rule.params
         if rule.check == "funding_sum":
-            limit: Decimal = params["tolerance"]
+            tolerance: Decimal | None = params["tolerance"]
             levels = set(params["levels"])
 
             def funding(
-                data: object, limit: Decimal = limit, levels: set[str] = levels
+                data: object, tolerance: Decimal | None = tolerance, levels: set[str] = levels
             ) -> pl.LazyFrame:
                 frame = _as_pandas(data)
                 differences = funding_differences(frame)
+                limits = funding_limits(frame, tolerance)
                 return _verdict(
                     [
                         level not in levels or d is None or abs(d) <= limit
-                        for level, d in zip(frame["level"], differences, strict=True)
+                        for level, d, limit in zip(frame["level"], differences, limits, strict=True)
                     ]
                 )
 
@@ -125,12 +127,19 @@ def _rule_checks(
                 ) -> pl.LazyFrame:
                     frame = _as_pandas(data)
                     table = children_differences(
-                        frame, params["parent_level"], params["child_level"], column
+                        frame,
+                        params["parent_level"],
+                        params["child_level"],
+                        column,
+                        params["tolerance"],
                     )
                     failing = {
-                        index for index, d in zip(table.index, table["difference"], strict=True)
-                        if abs(d) > params["tolerance"]
-                    }  # fmt: skip
+                        index
+                        for index, d, limit in zip(
+                            table.index, table["difference"], table["limit"], strict=True
+                        )
+                        if abs(d) > limit
+                    }
                     return _verdict([index not in failing for index in frame.index])
 
                 found.append((rule, column, children))
