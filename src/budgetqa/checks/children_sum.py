@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -41,14 +41,7 @@ class ChildrenSumCheck(CheckKind):
             children = document.descendants(parent, child_level)
             if not children:
                 continue
-            # A column in which the table does not determine some child's figure (blank cells
-            # lost; ambiguous_columns reports the row) cannot be summed.
-            undetermined = {
-                column
-                for child in children
-                if child.column_inference is not None
-                for column in child.column_inference.uncertain
-            }
+            undetermined = undetermined_columns(children)
             for column in params["columns"]:
                 if column in undetermined:
                     continue
@@ -70,6 +63,17 @@ class ChildrenSumCheck(CheckKind):
                     parent_level,
                     child_level,
                 )
+
+
+def undetermined_columns(children: Iterable[Row]) -> set[str]:
+    """The columns in which the table does not determine some child's figure (blank cells
+    lost; ambiguous_columns reports the row): they cannot be summed."""
+    return {
+        column
+        for child in children
+        if child.column_inference is not None
+        for column in child.column_inference.uncertain
+    }
 
 
 def children_hit(

@@ -38,12 +38,17 @@ class FundingSumCheck(CheckKind):
         for row in document.rows:
             if row.level.value not in params["levels"] or row.total is None:
                 continue
-            values = [row.amount(column) for column in FUNDING_COLUMNS]
-            funding = sum((value for value in values if value is not None), Decimal(0))
+            values, funding = funding_of(row)
             difference = funding - row.total
             if abs(difference) <= rounding_limit(tolerance, values):
                 continue
             yield funding_hit(document, row, funding)
+
+
+def funding_of(row: Row) -> tuple[list[Decimal | None], Decimal]:
+    """A row's funding cells (``None`` for a blank one) and their sum."""
+    values = [row.amount(column) for column in FUNDING_COLUMNS]
+    return values, sum((value for value in values if value is not None), Decimal(0))
 
 
 def funding_hit(document: Document, row: Row, funding: Decimal) -> Hit:

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.children_sum import undetermined_columns
+from budgetqa.checks.funding_sum import funding_of
 from budgetqa.checks.rounding import rounding_limit
 from budgetqa.model import (
     COLUMN_LABELS,
-    FUNDING_COLUMNS,
     MONEY_COLUMNS,
     Document,
     Level,
@@ -42,8 +43,7 @@ class RoundingTailCheck(CheckKind):
         for row in document.rows:
             if row.total is None:
                 continue
-            values = [row.amount(column) for column in FUNDING_COLUMNS]
-            funding = sum((value for value in values if value is not None), Decimal(0))
+            values, funding = funding_of(row)
             difference = funding - row.total
             if difference and abs(difference) <= rounding_limit(None, values):
                 yield _hit(document, row, "its funding columns", [("total", funding, difference)])
@@ -52,12 +52,7 @@ class RoundingTailCheck(CheckKind):
                 children = document.descendants(parent, Level(child_level))
                 if not children:
                     continue
-                undetermined = {
-                    column
-                    for child in children
-                    if child.column_inference is not None
-                    for column in child.column_inference.uncertain
-                }
+                undetermined = undetermined_columns(children)
                 tails: list[tuple[str, Decimal, Decimal]] = []
                 for column in MONEY_COLUMNS:
                     own = parent.amount(column)

@@ -196,6 +196,8 @@ def read_cell_tables(
     from budgetqa.ingest.pdf_tables import read_pdf_pages
 
     chosen = resolve_profiles(profiles)
+    if not any(_titled(sheet, chosen) for sheet in sheets):
+        return None  # no table's title: nothing is drawn
     pages: list[PageGeometry] = []
     placed: dict[int, _Placed] = {}
     # Every grid of the input has the same columns (those not empty anywhere in it) and the
@@ -219,8 +221,6 @@ def read_cell_tables(
         page, spans = draw_page(len(pages) + 1, page_items, widths)
         pages.append(page)
         placed[page.number] = _Placed(tuple(top for top, _ in spans), tuple(items), sheet_page)
-    if not any(_titled(sheet, chosen) for sheet in sheets):
-        return None
     single = len(sheets) == 1
 
     def locate(page: int, top: float, bottom: float) -> tuple[int | None, int, int]:
