@@ -549,6 +549,12 @@ def _table(draft: _TableDraft) -> Table:
     roles = _roles(labels, draft.body)
     sides = _sides(labels, roles, draft.header[0] if draft.header else [])
     keys = kind.column_keys(labels, sides) if kind else [None] * len(labels)
+    if kind is not None:  # figures the profile says are not money (序号, 指标值) are text
+        figures = {spec.key for spec in kind.columns if not spec.money}
+        roles = [
+            ColumnRole.TEXT if role is ColumnRole.MONEY and key in figures else role
+            for key, role in zip(keys, roles, strict=True)
+        ]
     columns = tuple(
         Column(
             key=keys[index] or f"c{index + 1}",

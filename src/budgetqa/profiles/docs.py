@@ -106,13 +106,15 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "A column takes the first key whose header pattern matches its whole label, then",
             "ever shorter tails of it (`财政拨款/合计` before `合计`); each key once per side;",
             "last year's columns beside this year's get `_previous`. Others are `c1`, `c2` ….",
+            "Figures in a column marked *not money* are read as text and counted in no sum.",
             "",
-            "| key | side | headers |",
-            "| --- | --- | --- |",
+            "| key | side | headers | money |",
+            "| --- | --- | --- | --- |",
         ]
         for spec in profile.columns:
             headers = ", ".join(f"`{_cell(pattern.pattern)}`" for pattern in spec.headers)
-            out.append(f"| `{spec.key}` | {spec.side or ''} | {headers} |")
+            money = "" if spec.money else "not money"
+            out.append(f"| `{spec.key}` | {spec.side or ''} | {headers} | {money} |")
         out.append("")
     if profile.empty_notes:
         out += [

@@ -55,7 +55,7 @@ _PROFILE_KEYS = (
 )  # fmt: skip
 _RELATION_KEYS = ("id", "equation", "children")
 _REQUIRED = ("kind", "name", "description", "titles", "hierarchy")
-_COLUMN_KEYS = ("key", "headers", "side")
+_COLUMN_KEYS = ("key", "headers", "side", "money")
 _EXAMPLE_KEYS = ("title", "not", "note")
 _AMOUNTS = {"required": True, "optional": False}
 #: Regular expressions one profile file may give, in characters in all (compiling costs time).
@@ -286,9 +286,15 @@ class _Reader:
             if (key, side) in seen:
                 self.problems.append(f"{self.at(item, 'key')}: column key {key} is given twice")
             seen.add((key, side))
+            money = item.get("money", True)
+            if not isinstance(money, bool):
+                self.problems.append(
+                    f"{self.at(item, 'money')}: 'money' is true or false, not {shown(money)}"
+                )
+                continue
             headers = self.patterns(item, "headers", required=True)
             if headers:
-                specs.append(ColumnSpec(key, headers, side))
+                specs.append(ColumnSpec(key, headers, side, money))
         return tuple(specs)
 
     def relations(self, profile: Marked, columns: tuple[ColumnSpec, ...]) -> tuple[Relation, ...]:

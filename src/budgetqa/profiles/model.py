@@ -95,12 +95,15 @@ class ColumnSpec:
     A header matches when a pattern matches the whole of its normalised label
     (``财政拨款/一般公共预算``) or of a tail of its levels (``一般公共预算``). ``side`` restricts
     the column to one half of a paired table (``income`` or ``expenditure``; a half whose label
-    says neither is income on the left, expenditure on the right).
+    says neither is income on the left, expenditure on the right). ``money`` is ``False`` for a
+    column of figures that are not money (序号, 指标值, 指标权重): it is read as text, whatever
+    its cells look like, and no sum counts it.
     """
 
     key: str
     headers: tuple[regex.Pattern[str], ...]
     side: str | None = None
+    money: bool = True
 
     def matches(self, label: str, side: str | None, source: str = "<profile>") -> bool:
         """True when ``label`` (normalised, one tail of levels) on ``side`` is this column."""
