@@ -245,7 +245,10 @@ def test_a_broken_sum_is_found_at_its_line():
     rows[5][2] = "31.00"  # 人大事务 on line 6: 31.00 ≠ 20.00 + 10.00, and 201 ≠ 31.00
     report = budgetqa.audit([_write(rows, "broken.csv")])
     found = sorted((finding.code, finding.location.line) for finding in report.findings)
-    assert found == [("AR201", 6), ("AR202", 5), ("AR202", 6)]
+    assert found == [("AR201", 6), ("AR202", 5), ("AR202", 6), ("AR301", 6)]
+    # the one figure in all three broken sums, and 30.00 fits them all (AR301)
+    (cell,) = report.by_code("AR301")
+    assert (cell.actual, cell.expected) == ("31.00", "30.00")
 
 
 def test_a_workbook_with_a_worksheet_per_table_named_after_it(tmp_path):

@@ -613,7 +613,7 @@ def test_explanation_linking_grows_linearly(monkeypatch):
 
 def _explain_before(document, findings, facts):
     """explain() as it was: every sum finding compared with every repeat and blank row."""
-    from budgetqa.checks.explain import _CENT, _MAX_CANDIDATES, _exact_combination
+    from budgetqa.checks.explain import _CENT, _MAX_CANDIDATES, _exact_combination, _link_suspects
 
     by_id = {finding.id: finding for finding in findings}
     related = {finding.id: list(finding.related) for finding in findings}
@@ -661,6 +661,7 @@ def _explain_before(document, findings, facts):
                 f"A difference of {format_amount(difference)} is at most one cent per child row: "
                 "most likely rounding."
             )
+    _link_suspects(document, findings, facts, related, notes)  # the same either way
     return [
         attrs.evolve(
             finding,

@@ -432,3 +432,13 @@ def test_generated_profile_docs_are_up_to_date():
     assert (stale, extra) == ([], []), (
         "run `nox -s docs` (python -m budgetqa.profiles.docs docs/profiles)"
     )
+
+
+def test_the_text_readers_table_carries_its_profiles_relations():
+    # the rows table of text, CSV and XLSX input is built in code (rows_table.py) with the
+    # relations of profiles/project_performance_targets.yaml, which it must not drift from
+    from budgetqa.ingest.rows_table import KIND, RELATIONS
+    from budgetqa.profiles import builtin_profiles
+
+    (profile,) = [p for p in builtin_profiles() if p.kind == KIND]
+    assert profile.relations == RELATIONS

@@ -786,6 +786,14 @@ def score_detection(
         explained.update(hits)
         for code, row in defect.consequences:
             explained.update(i for i, finding in enumerate(findings) if at(finding, code, row))
+    # a finding that names the likeliest wrong figure (AR301) is explained with the broken
+    # sums it links to
+    ids = {findings[i].id for i in explained}
+    explained.update(
+        i
+        for i, finding in enumerate(findings)
+        if finding.code == "AR301" and any(other in ids for other in finding.related)
+    )
     notes = LAYOUT_NOTES.get(rendered.layout, frozenset())
     alarms = [
         finding

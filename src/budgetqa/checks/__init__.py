@@ -22,6 +22,7 @@ from budgetqa.checks import (  # noqa: F401 - importing a module registers its c
     table_relation,
     table_structure,
     text_pattern,
+    wrong_cell,
 )
 from budgetqa.checks.base import CHECKS, CheckKind, Hit, Param, register
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import regex
 
-from budgetqa.model import Document, Indicator, Row, SourceSpan
+from budgetqa.model import Document, Indicator, Row, SourceSpan, Table, TableRow
 
 if TYPE_CHECKING:
     from budgetqa.checks.consecutive import Consecutive
@@ -322,4 +322,43 @@ def indicator_hit(
         expected=expected,
         actual=actual,
         facts={"kind": "indicator", "row": row.index},
+    )
+
+
+def table_row_hit(
+    document: Document,
+    table: Table,
+    row: TableRow,
+    *,
+    key: str,
+    fields: Mapping[str, object],
+    expected: str | None,
+    actual: str | None,
+    difference: str | None,
+    facts: Mapping[str, object],
+) -> Hit:
+    """A hit on one row of one of the document's tables: at its page for PDF input, at its
+    lines for text and CSV input; ``fields`` add to the row's name and the table's kind."""
+    # a row of a text or CSV input has lines and no page
+    page = row.page or (table.pages[0] if table.pages else None if table.lines else 1)
+    name = row.name if row.code is None else f"{row.code} {row.name}"
+    return Hit(
+        span=SourceSpan(document.path, max(row.line, 1), max(row.end_line, row.line, 1), page),
+        row=None,
+        key=key,
+        fields={
+            "row": name,
+            "unit": "",
+            "path": document.path,
+            "line": "",
+            "table": table.kind,
+            **fields,
+        },
+        expected=expected,
+        actual=actual,
+        difference=difference,
+        facts=facts,
+        page=page,
+        table=table.kind,
+        row_name=name,
     )

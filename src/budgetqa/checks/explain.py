@@ -70,6 +70,7 @@ def explain(
                 "most likely rounding."
             )
 
+    _link_suspects(document, findings, facts, related, notes)
     return [
         attrs.evolve(
             finding,
@@ -78,6 +79,81 @@ def explain(
         )
         for finding in findings
     ]
+
+
+def _link_suspects(
+    document: Document,
+    findings: Sequence[Finding],
+    facts: Mapping[str, Mapping[str, object]],
+    related: dict[str, list[str]],
+    notes: dict[str, list[str]],
+) -> None:
+    """Link each likeliest-wrong-cell finding (``wrong_cell``) and the findings of the broken
+    relations it explains: relation findings by table, relation and row; the project-table
+    sums (AR101–AR104) by row, and for a sum over rows by the column of the cell named."""
+    from budgetqa.checks.wrong_cell import Fix, describe_fix, table_column_key
+
+    for suspect_id, suspect in facts.items():
+        if suspect.get("kind") != "suspect":
+            continue
+        explains = suspect["explains"]
+        fixes = suspect["fixes"]
+        assert isinstance(explains, tuple)
+        assert isinstance(fixes, tuple)
+        keys = set(explains)
+        rows_table = document.rows_table
+        kinds = {
+            (number, relation.id): relation.kind
+            for number, table in enumerate(document.tables)
+            for relation in table.relations
+        }
+        equations = {(t, r) for t, rid, r in keys if kinds.get((t, rid)) == "equation"}
+        sums = {(t, r) for t, rid, r in keys if kinds.get((t, rid)) == "children"}
+        columns = {
+            table_column_key(document, fix.cell)
+            for fix in fixes
+            if isinstance(fix, Fix) and fix.cell[0] == rows_table
+        }
+        linked: list[str] = []
+        for fid, fact in facts.items():
+            kind = fact.get("kind")
+            if kind == "relation":
+                hit = (fact["table"], fact["relation"], fact["row"]) in keys
+            elif kind == "funding_sum":
+                hit = (rows_table, fact["row"]) in equations
+            elif kind == "children_sum":
+                parent = fact["parent"]
+                assert isinstance(parent, int)
+                hit = fact["column"] in columns and (
+                    (rows_table, parent) in sums
+                    or any(t == rows_table and _under(document, r, parent) for t, r in sums)
+                )
+            else:
+                hit = False
+            if hit:
+                linked.append(fid)
+        if not linked:
+            continue
+        named = "; ".join(describe_fix(document, fix) for fix in fixes if isinstance(fix, Fix))
+        for fid in linked:
+            related[suspect_id].append(fid)
+            related[fid].append(suspect_id)
+            others = len(linked) - 1
+            also = f" and {others} other finding{'s' if others != 1 else ''}" if others else ""
+            notes[fid].append(
+                f"Likeliest wrong figure: {named}; that change makes this{also} hold"
+                f" ({suspect_id})."
+            )
+
+
+def _under(document: Document, row: int, ancestor: int) -> bool:
+    """Whether project-table row ``row`` is ``ancestor`` or below it."""
+    current: int | None = row
+    while current is not None:
+        if current == ancestor:
+            return True
+        current = document.rows[current].parent_index if current < len(document.rows) else None
+    return False
 
 
 @attrs.define

@@ -15,9 +15,11 @@ from budgetqa.model import (
     Column,
     ColumnRole,
     Level,
+    Relation,
     Row,
     Table,
     TableRow,
+    Term,
 )
 
 __all__ = ["KIND", "performance_table"]
@@ -31,6 +33,21 @@ _COLUMNS = (
     *(Column(key, COLUMN_LABELS[key], ColumnRole.MONEY) for key in MONEY_COLUMNS),
     Column("goal", "绩效目标", ColumnRole.TEXT),
     Column("indicators", "绩效指标", ColumnRole.TEXT),
+)
+
+
+# The relations of profiles/project_performance_targets.yaml, for the table whose columns are
+# fixed above (loading every profile file would slow each text read; a test keeps them equal).
+_FUNDING = ("fiscal_appropriation", "special_account", "other_funds")
+RELATIONS = (
+    Relation(
+        "funding",
+        "equation",
+        "total",
+        tuple(map(Term, _FUNDING)),
+        f"total = {' + '.join(_FUNDING)}",
+    ),
+    Relation("hierarchy", "children", text="sum"),
 )
 
 
@@ -61,4 +78,5 @@ def performance_table(
         unit_of_money=unit,
         lines=(rows[0].span.line, rows[-1].span.end_line) if rows else None,
         department=department,
+        relations=RELATIONS,
     )
