@@ -260,3 +260,44 @@ def test_the_published_totals_agree_across_the_tables_of_shenzhen():
     assert [(f.code, f.location.page, f.difference) for f in report.findings] == [
         ("AR204", 31, "0.01")
     ]
+
+
+def test_tables_in_yuan_and_wanyuan_are_compared_after_conversion():
+    # 深圳市审计局: 表8 (page 31) totals 10,737.69 万元 = 表7's (page 29). The whole of 表8
+    # printed in 元 (every figure × 10 000, 合计 107,376,900.00) is the same money: no break.
+    # Only its 合计 in 元 in a 万元 table is a slip: AR204 breaks on page 31 and AR301 names
+    # that cell, ×10 000.
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    (economic,) = [t for t in document.tables if t.kind == "general_budget_economic_expenditure"]
+
+    def replaced(table):
+        return attrs.evolve(
+            document, tables=tuple(table if t is economic else t for t in document.tables)
+        )
+
+    in_yuan = attrs.evolve(
+        economic,
+        unit_of_money="元",
+        rows=tuple(
+            attrs.evolve(
+                row,
+                amounts=tuple(None if a is None else a * 10000 for a in row.amounts),
+            )
+            for row in economic.rows
+        ),
+    )
+    report = budgetqa.audit(replaced(in_yuan), select=["AR204"])
+    assert report.findings == ()
+    total = economic.rows[0]
+    slipped = attrs.evolve(
+        economic,
+        rows=(
+            attrs.evolve(total, amounts=(Decimal("107376900.00"), *total.amounts[1:])),
+            *economic.rows[1:],
+        ),
+    )
+    report = budgetqa.audit(replaced(slipped), select=["AR204", "AR301"])
+    assert [f.location.page for f in report.findings if f.code == "AR204"] == [31]
+    (cell,) = [f for f in report.findings if f.code == "AR301"]
+    assert (cell.location.page, cell.actual, cell.expected) == (31, "107376900.00", "10737.69")
+    assert "×10 000" in cell.message
