@@ -17,26 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import budgetqa
-from budgetqa.checks.constraints import Cell, document_constraints
-from budgetqa.checks.wrong_cell import find_suspects, slip_shape
-from budgetqa.model import Document
+from budgetqa.checks.constraints import document_constraints
+from budgetqa.checks.wrong_cell import document_suspects, slip_shape
 from tests.department_budgets import SLIPS, budget, slip
 
 D = Decimal
 EXAMPLES = Path(budgetqa.__file__).parent / "data" / "examples"
-
-
-def _printed(document: Document):
-    def printed(cell: Cell) -> Decimal | None:
-        number, row, position = cell
-        amounts = document.tables[number].rows[row].amounts
-        return amounts[position] if position < len(amounts) else None
-
-    return printed
-
-
-def _suspects(document: Document):
-    return find_suspects(list(document_constraints(document)), _printed(document))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +55,7 @@ def test_a_generated_budget_reconciles_exactly():
         document = budget(random.Random(seed))
         broken = [c for c in document_constraints(document) if c.broken]
         assert broken == []
-        assert _suspects(document) == []
+        assert document_suspects(document) == []
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -84,7 +70,7 @@ def test_a_slip_is_never_blamed_on_another_cell(rng: random.Random, kind: str):
         return
     slipped, what = changed
     assert any(c.broken for c in document_constraints(slipped))  # a slip of ≥ 1.00 is seen
-    for suspect in _suspects(slipped):
+    for suspect in document_suspects(slipped):
         (fix,) = suspect.fixes
         assert fix.cell == what.cell
         assert fix.fitting == what.original
@@ -108,7 +94,7 @@ def test_the_changed_cell_is_named_in_at_least_95_percent_of_slips():
         tried[kind] += 1
         if any(
             suspect.fixes[0].cell == what.cell and suspect.fixes[0].fitting == what.original
-            for suspect in _suspects(slipped)
+            for suspect in document_suspects(slipped)
         ):
             named[kind] += 1
     assert sum(tried.values()) >= 450
@@ -212,4 +198,4 @@ def test_where_several_cells_fit_alike_none_is_named():
     tables = tuple(changed if n == number else t for n, t in enumerate(document.tables))
     slipped = attrs.evolve(document, tables=tables)
     assert any(c.broken for c in document_constraints(slipped))
-    assert _suspects(slipped) == []
+    assert document_suspects(slipped) == []

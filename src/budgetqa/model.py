@@ -438,6 +438,11 @@ class TableRow:
     texts: tuple[str, ...] = ()
     side: str | None = None
 
+    @property
+    def label(self) -> str:
+        """The row as a reader names it: its code, where printed, and its name."""
+        return self.name if self.code is None else f"{self.code} {self.name}"
+
     def to_dict(self, table: Table) -> dict[str, Any]:
         money = table.money_columns_of(self.side)
         text = tuple(column for column in table.text_columns if column.side == self.side)

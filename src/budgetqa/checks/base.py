@@ -341,7 +341,7 @@ def table_row_hit(
     lines for text and CSV input; ``fields`` add to the row's name and the table's kind."""
     # a row of a text or CSV input has lines and no page
     page = row.page or (table.pages[0] if table.pages else None if table.lines else 1)
-    name = row.name if row.code is None else f"{row.code} {row.name}"
+    name = row.label
     return Hit(
         span=SourceSpan(document.path, max(row.line, 1), max(row.end_line, row.line, 1), page),
         row=None,

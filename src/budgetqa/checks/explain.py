@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import attrs
 
+from budgetqa.checks.wrong_cell import Fix, describe_fix, table_column_key
 from budgetqa.findings import Finding
 from budgetqa.model import COLUMN_LABELS, Document, format_amount
 
@@ -91,8 +92,12 @@ def _link_suspects(
     """Link each likeliest-wrong-cell finding (``wrong_cell``) and the findings of the broken
     relations it explains: relation findings by table, relation and row; the project-table
     sums (AR101–AR104) by row, and for a sum over rows by the column of the cell named."""
-    from budgetqa.checks.wrong_cell import Fix, describe_fix, table_column_key
-
+    rows_table = document.rows_table
+    kinds = {
+        (number, relation.id): relation.kind
+        for number, table in enumerate(document.tables)
+        for relation in table.relations
+    }
     for suspect_id, suspect in facts.items():
         if suspect.get("kind") != "suspect":
             continue
@@ -101,12 +106,6 @@ def _link_suspects(
         assert isinstance(explains, tuple)
         assert isinstance(fixes, tuple)
         keys = set(explains)
-        rows_table = document.rows_table
-        kinds = {
-            (number, relation.id): relation.kind
-            for number, table in enumerate(document.tables)
-            for relation in table.relations
-        }
         equations = {(t, r) for t, rid, r in keys if kinds.get((t, rid)) == "equation"}
         sums = {(t, r) for t, rid, r in keys if kinds.get((t, rid)) == "children"}
         columns = {

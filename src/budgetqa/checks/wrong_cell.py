@@ -93,9 +93,14 @@ class WrongCellCheck(CheckKind):
     )
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
-        constraints = list(document_constraints(document))
-        for suspect in find_suspects(constraints, lambda cell: _printed(document, cell)):
-            yield _hit(document, constraints, suspect)
+        for suspect in document_suspects(document):
+            yield _hit(document, suspect)
+
+
+def document_suspects(document: Document) -> list[Suspect]:
+    """The suspects of every group of broken relations of ``document``'s tables."""
+    constraints = list(document_constraints(document))
+    return find_suspects(constraints, lambda cell: _printed(document, cell))
 
 
 def _printed(document: Document, cell: Cell) -> Decimal | None:
@@ -212,34 +217,26 @@ class _Search:
 
     def single(self, group: list[int]) -> Suspect | None:
         wanted = set(group)
+        # the change each cell needs is the one the tightest broken relation asks for
+        tightest = min(group, key=lambda i: self.constraints[i].tolerance)
         fixes: list[Fix] = []
-        seen: set[Cell] = set()
         with money_context():
-            for index in group:
-                for cell, _ in self.constraints[index].cells:
-                    if cell in seen:
-                        continue
-                    seen.add(cell)
-                    touched = set(self.containing[cell])
-                    if not wanted <= touched:
-                        continue
-                    # the change the tightest broken relation asks for
-                    tightest = min(group, key=lambda i: self.constraints[i].tolerance)
-                    change = self._change(cell, tightest)
-                    if change is None or not self._holds({cell: change}, touched):
-                        continue
-                    fixes.append(self._fix(cell, change))
+            # a cell in every broken relation of the group is in the first one
+            for cell in dict.fromkeys(cell for cell, _ in self.constraints[group[0]].cells):
+                touched = set(self.containing[cell])
+                if not wanted <= touched:
+                    continue
+                change = self._change(cell, tightest)
+                if change is None or not self._holds({cell: change}, touched):
+                    continue
+                fixes.append(self._fix(cell, change))
         if not fixes:
             return None
+        # telling shapes rank first: where several cells would do, name one only when its slip
+        # alone has a telling shape (a blank that "fits" says little: any blank fits one sum)
         ordered = sorted(fixes, key=_rank)
-        if len(ordered) > 1:
-            # several cells would do: name one only where its slip has a telling shape and no
-            # other's has (a blank that "fits" says little: any blank cell fits one sum)
-            telling = [fix for fix in ordered if fix.shape in _TELLING]
-            if len(telling) != 1:
-                return None
-            ordered.remove(telling[0])
-            ordered.insert(0, telling[0])
+        if len(ordered) > 1 and sum(fix.shape in _TELLING for fix in ordered) != 1:
+            return None
         keys = tuple(self.constraints[index].key for index in group)
         return Suspect(
             (ordered[0],), tuple(dict.fromkeys(keys)), tuple(ordered[1 : 1 + _ALTERNATIVES])
@@ -264,7 +261,7 @@ class _Search:
                 if changes is None or not self._holds(changes, touched):
                     continue
                 found.append((self._fix(first, changes[first]), self._fix(second, changes[second])))
-                if len(found) > _ALTERNATIVES:
+                if len(found) > 1:
                     break
         if len(found) != 1:
             return None  # none, or several: two cells cannot be named with confidence
@@ -355,14 +352,13 @@ def slip_shape(printed: Decimal | None, fitting: Decimal) -> str | None:
 
 
 def _where(document: Document, cell: Cell) -> tuple[str, str, str]:
-    """(table title, row name, column header) of a cell."""
+    """(table title, or its kind where it has none; row; column header) of a cell."""
     number, row_index, position = cell
     table = document.tables[number]
     row = table.rows[row_index]
     money = table.money_columns_of(row.side)
     header = money[position].header if position < len(money) else f"column {position + 1}"
-    name = row.name if row.code is None else f"{row.code} {row.name}"
-    return table.title, name, header
+    return table.title or table.kind, row.label, header
 
 
 def describe_fix(document: Document, fix: Fix) -> str:
@@ -374,12 +370,12 @@ def describe_fix(document: Document, fix: Fix) -> str:
     printed = "blank" if fix.printed is None else format_amount(fix.printed)
     shape = "" if fix.shape is None else f" ({SHAPES[fix.shape]})"
     return (
-        f"{title or table.kind}, {name}, {header} ({place}): printed {printed},"
+        f"{title}, {name}, {header} ({place}): printed {printed},"
         f" {format_amount(fix.fitting)} fits{shape}"
     )
 
 
-def _hit(document: Document, constraints: Sequence[Constraint], suspect: Suspect) -> Hit:
+def _hit(document: Document, suspect: Suspect) -> Hit:
     fix = suspect.fixes[0]
     number, row_index, _ = fix.cell
     table = document.tables[number]
@@ -403,7 +399,7 @@ def _hit(document: Document, constraints: Sequence[Constraint], suspect: Suspect
         row,
         key=f"{number}:{row_index}:{fix.cell[2]}",
         fields={
-            "title": title or table.kind,
+            "title": title,
             "column": header,
             "printed": "blank" if fix.printed is None else format_amount(fix.printed),
             "fitting": format_amount(fix.fitting),
