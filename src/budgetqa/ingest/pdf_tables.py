@@ -829,8 +829,9 @@ def _side_rows(
             not name_text
             and not any(amount is not None for amount in amounts)
             and not any(code_parts)
+            and not any((cell := cells[index]) is not None and cell.text.strip() for index in text)
         ):
-            continue
+            continue  # an empty band: nothing printed in it is lost
         code = _full_code(code_parts, split_code)
         if code is None and (
             printed := _NAME_CODE.match(unicodedata.normalize("NFKC", name_text).strip())
