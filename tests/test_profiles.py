@@ -442,3 +442,15 @@ def test_the_text_readers_table_carries_its_profiles_relations():
 
     (profile,) = [p for p in builtin_profiles() if p.kind == KIND]
     assert profile.relations == RELATIONS
+
+
+def test_a_money_flag_that_is_not_true_or_false_is_located():
+    text = profile_text(
+        MINIMAL.replace("    headers: ['合计']", "    headers: ['合计']\n    money: 'no'", 1)
+    )
+    assert "money: 'no'" in text
+    with pytest.raises(ProfileFileError) as raised:
+        load_profiles_text(text, "p.yaml")
+    (problem,) = raised.value.problems
+    assert problem.startswith("p.yaml:")
+    assert problem.endswith(": 'money' is true or false, not 'no'")
