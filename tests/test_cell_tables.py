@@ -321,10 +321,17 @@ def test_a_row_continued_at_the_top_of_a_page_without_amounts_is_a_row():
 # itself is in doubt (无锡's 政府采购支出表 puts 品目 and 单位 in one group column).
 KNOWN_LEVELS = {
     ("guangzhou-petitions.csv", "three_public_expenditure"): 5,
-    ("shenzhen-audit.xlsx", "income_expenditure_summary"): 4,
-    ("shenzhen-audit.xlsx", "fiscal_summary"): 10,
+    ("shenzhen-audit.xlsx", "fiscal_summary"): 6,
     ("wuxi-commerce.tsv", "income_expenditure_summary"): 2,
     ("wuxi-commerce.tsv", "government_procurement"): 4,
+}
+
+
+# What the export's lost levels cost: 深圳's 财政拨款收支总表 in the export prints 财政拨款
+# 10,737.69 with 1.一般公共预算拨款 10,737.69, 2. 0.00 and 3. 0.00 at one level (the PDF indents
+# the numbered rows), so the rows above 本年收入合计 add up to twice it.
+KNOWN_FINDINGS = {
+    "shenzhen-audit.xlsx": [("AR202", "本年收入合计", "fiscal_summary")],
 }
 
 
@@ -353,8 +360,9 @@ def test_an_exported_budget_reads_to_the_tables_and_rows_of_its_pdf(export):
             (f.code, f.location.row or "", f.location.table or "") for f in report.findings
         )
 
-    assert found(budgetqa.audit([CELLS / export])) == found(
-        budgetqa.audit([PDFS / export.replace(export.split(".")[1], "pdf")])
+    from_pdf_findings = found(budgetqa.audit([PDFS / export.replace(export.split(".")[1], "pdf")]))
+    assert found(budgetqa.audit([CELLS / export])) == sorted(
+        from_pdf_findings + KNOWN_FINDINGS.get(export, [])
     )
 
 

@@ -251,3 +251,37 @@ def test_beijing_petitions_is_narrative_only():
     assert {role.use for role in document.pages} == {PageUse.NARRATIVE}
     report = budgetqa.audit(FIXTURES / "beijing-petitions.pdf")
     assert [finding.code for finding in report.findings] == ["ST114"]
+
+
+def test_chongqing_fiscal_summary_page_15_nests_by_its_numbering_and_adds_up():
+    # 表四 2026年财政拨款收支总体情况表, page 15: the template indents 一、本年收入 deeper than
+    # the （一） rows under it; the numbering decides. Income: 36,208.43 + 3,030.00 = 39,238.43
+    # (一、本年收入); 39,238.43 + 2,719.75 (二、上年结转) = 41,958.18 = 收入合计 = 支出合计.
+    (table,) = [t for t in read("chongqing-publicity.pdf").tables if t.kind == "fiscal_summary"]
+    income = [(row.level, row.name) for row in table.rows if row.side == "income"]
+    assert income[:4] == [
+        (1, "一、本年收入"),
+        (2, "（一）一般公共预算资金"),
+        (2, "（二）政府性基金预算资金"),
+        (2, "（三）国有资本经营预算资金"),
+    ]
+    report = budgetqa.audit(
+        FIXTURES / "chongqing-publicity.pdf", select=["AR201", "AR202", "AR205"]
+    )
+    assert [f for f in report.findings if f.location.page == 15] == []
+
+
+def test_chongqing_two_line_headers_are_read_line_by_line_page_21():
+    # 表四 of 重庆市水利局, page 21: the producer writes a font size of 209 for 11-point text;
+    # the two-line headers 政府性基金/预算 and 国有资本经营/预算 must not interleave
+    # (政府预性算基金) and so each find its column.
+    (table,) = [
+        t for t in read("chongqing-water-resources.pdf").tables if t.kind == "fiscal_summary"
+    ]
+    assert [(column.key, column.header) for column in table.columns][-3:] == [
+        ("general_budget", "支出/一般公共预算"),
+        ("government_fund", "支出/政府性基金预算"),
+        ("state_capital", "支出/国有资本经营预算"),
+    ]
+    other = next(row for row in table.rows if row.name == "（八）其他支出")
+    assert other.amounts == (Decimal("40000.00"), None, Decimal("40000.00"), None)

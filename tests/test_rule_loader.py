@@ -126,6 +126,7 @@ def test_selection_by_code_prefix_name_category_and_group():
         "AR202",
         "AR203",
         "AR204",
+        "AR205",
         "AR301",
     ]
     assert codes(select=["arithmetic.unit_projects_sum"]) == ["AR102"]

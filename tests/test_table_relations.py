@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import budgetqa
+from budgetqa.checks.constraints import document_constraints
 from budgetqa.errors import ProfileFileError
 from budgetqa.ingest.pdf_synthetic import sketch_pages
 from budgetqa.ingest.pdf_tables import read_pdf_pages
@@ -301,3 +302,120 @@ def test_tables_in_yuan_and_wanyuan_are_compared_after_conversion():
     (cell,) = [f for f in report.findings if f.code == "AR301"]
     assert (cell.location.page, cell.actual, cell.expected) == (31, "107376900.00", "10737.69")
     assert "×10 000" in cell.message
+
+
+# --- paired tables: totals below their rows, the balance of the halves ----------------------
+
+SUMMARY = """\
+收支总表
+单位：万元
+| 收入项目 | 预算数 | 支出项目 | 预算数 |
+| 一、一般公共预算拨款收入 | {grant} | 一、一般公共服务支出 | 90.00 |
+| 二、事业收入 | 20.00 | 二、教育支出 | 30.00 |
+| 本年收入合计 | 120.00 | 本年支出合计 | 120.00 |
+| 上年结转结余 | 5.00 | 结转下年 | {carried} |
+| 收入总计 | 125.00 | 支出总计 | {closing} |
+"""
+PAIRED = ["AR201", "AR202", "AR203", "AR205"]
+
+
+def audit_summary(grant="100.00", carried="5.00", closing="125.00"):
+    sketch = SUMMARY.format(grant=grant, carried=carried, closing=closing)
+    return budgetqa.audit(read_pdf_pages("s.pdf", sketch_pages(sketch)), select=PAIRED)
+
+
+def test_a_summary_table_whose_halves_add_up_and_balance_has_no_finding():
+    # 100 + 20 = 120; 120 + 5 = 125 on both sides; 收入总计 125 = 支出总计 125
+    assert audit_summary().findings == ()
+
+
+def test_a_row_after_a_total_of_a_paired_table_is_not_under_it():
+    document = read_pdf_pages(
+        "s.pdf", sketch_pages(SUMMARY.format(grant="100.00", carried="5.00", closing="125.00"))
+    )
+    (table,) = document.tables
+    carried = next(row for row in table.rows if row.name == "上年结转结余")
+    assert (carried.level, carried.parent) == (1, None)
+
+
+def test_halves_that_each_add_up_but_differ_are_one_balance_break():
+    # 120 + 6 = 126 on the expenditure side holds; 收入总计 125 against 支出总计 126 does not
+    report = audit_summary(carried="6.00", closing="126.00")
+    assert [(f.code, f.location.page, f.expected, f.actual) for f in report.findings] == [
+        ("AR205", 1, "126.00", "125.00")
+    ]
+    assert "收入总计 = 支出总计" in report.findings[0].message
+
+
+def test_an_item_that_misses_its_total_printed_below_is_a_sum_break():
+    # 110 + 20 = 130, but 本年收入合计 says 120: the total below the income items breaks
+    report = audit_summary(grant="110.00")
+    assert [(f.code, f.expected, f.actual) for f in report.findings] == [
+        ("AR202", "130.00", "120.00")
+    ]
+    assert "rows above it" in report.findings[0].message
+
+
+def test_a_closing_total_within_the_rounding_of_its_rows_is_a_tail():
+    # 支出总计 125.01 against 120 + 5 and 收入总计 125.00: 0.01 is within the rounding of the
+    # four items behind it (4 × 0.005) and of the two totals compared (2 × 0.005)
+    report = audit_summary(closing="125.01")
+    assert sorted(f.code for f in report.findings) == ["AR203", "AR203"]
+
+
+def test_the_published_summary_tables_of_shenzhen_balance():
+    # 深圳市审计局 表1 (pages 17–18) and 表4 (pages 27–28): 一般公共服务 6,960.90 + 教育 46.05 +
+    # 社会保障和就业 1,743.43 + 卫生健康 203.66 + 住房保障 1,783.65 = 10,737.69 = 本年支出合计 =
+    # 本年收入合计 (财政拨款 10,737.69) = 收入总计 = 支出总计
+    document = budgetqa.read(FIXTURES / "shenzhen-audit.pdf")
+    checked = {
+        (document.tables[c.table].kind, c.relation.id)
+        for c in document_constraints(document)
+        if document.tables[c.table].kind in ("income_expenditure_summary", "fiscal_summary")
+    }
+    assert {
+        ("income_expenditure_summary", "balance"),
+        ("income_expenditure_summary", "subtotals"),
+        ("fiscal_summary", "balance"),
+        ("fiscal_summary", "subtotals"),
+    } <= checked
+    report = budgetqa.audit(document, select=["AR201", "AR202", "AR204", "AR205"])
+    assert report.findings == ()
+    (summary,) = [t for t in document.tables if t.kind == "income_expenditure_summary"]
+    closing = [row for row in summary.rows if row.level == 0]
+    assert [(row.name, row.amounts[0]) for row in closing] == [
+        ("本年收入合计", Decimal("10737.69")),
+        ("本年支出合计", Decimal("10737.69")),
+        ("收入总计", Decimal("10737.69")),
+        ("支出总计", Decimal("10737.69")),
+    ]
+
+
+def test_a_balance_relation_is_declared_between_columns_of_the_table_itself():
+    text = """\
+version: 1
+profile:
+  kind: paired
+  name: {zh: 表, en: Table}
+  description: {zh: 说明。, en: Text.}
+  titles: ['收支表']
+  hierarchy: indentation
+  columns:
+    - key: income
+      side: income
+      headers: ['收入']
+    - key: spent
+      side: expenditure
+      headers: ['支出']
+  relations:
+    - id: balance
+      balance: 'income = other_table.total'
+    - id: subtotals
+      totals: above
+"""
+    with pytest.raises(ProfileFileError) as raised:
+        load_profiles_text(text, "p.yaml")
+    assert raised.value.problems == [
+        "p.yaml:17:16: a balance compares columns of this table's halves, not another table's",
+        "p.yaml:19:15: 'totals' is 'below'",
+    ]

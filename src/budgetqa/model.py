@@ -500,8 +500,10 @@ class Term:
 class Relation:
     """One sum a table's profile declares (:mod:`budgetqa.profiles.relations`).
 
-    ``kind`` is ``equation`` (``left`` = the signed ``terms`` on every row) or ``children``
-    (a row equals the sum of the rows under it).
+    ``kind`` is ``equation`` (``left`` = the signed ``terms`` on every row), ``children`` (a
+    row equals the sum of the rows under it), ``totals`` (a total row equals the rows printed
+    above it since the previous total: the 收支总表 prints its totals below) or ``balance``
+    (the closing totals of the halves of a paired table: 收入总计 = 支出总计).
     """
 
     id: str
@@ -518,7 +520,7 @@ class Relation:
     def applies_to(self, keys: frozenset[str]) -> bool:
         """Whether a table with the column ``keys`` prints what this relation needs (the
         columns of other tables are looked up when the relation is checked)."""
-        if self.kind != "equation":
+        if self.kind not in ("equation", "balance"):
             return True
         own = [term for term in self.terms if term.table is None]
         return (

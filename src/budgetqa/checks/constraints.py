@@ -92,6 +92,10 @@ def relation_checks(
     table = document.tables[number]
     if relation.across:
         yield from _across(document, number, relation)
+    elif relation.kind == "balance":
+        yield from _balance(number, table, relation)
+    elif relation.kind == "totals":
+        yield from _totals_below(number, table, relation)
     elif relation.kind == "equation":
         for constraint in _equation(number, table, relation):
             yield [constraint]
@@ -144,10 +148,120 @@ def _equation(number: int, table: Table, relation: Relation) -> Iterator[Constra
                 )
 
 
-def total_row(table: Table) -> TableRow | None:
-    """A table's one total row (level 0, on no side), or ``None`` if it has none or several."""
-    totals = [row for row in table.rows if row.level == 0 and row.side is None]
+def total_row(table: Table, side: str | None = None) -> TableRow | None:
+    """A table's one total row (level 0, on no side), or ``None`` if it has none or several.
+
+    For one half of a paired table (``side``: the 收支总表's income or expenditure), the first
+    total printed on that side: this year's (本年收入合计), before what is carried over is
+    added (收入总计); the only one where the half prints one.
+    """
+    totals = [row for row in table.rows if row.level == 0 and row.side == side]
+    if side is not None:
+        return totals[0] if totals else None
     return totals[0] if len(totals) == 1 else None
+
+
+def closing_total(table: Table, side: str | None) -> TableRow | None:
+    """The last total row printed on ``side`` (收入总计, 支出总计), or ``None``."""
+    totals = [row for row in table.rows if row.level == 0 and row.side == side]
+    return totals[-1] if totals else None
+
+
+def _column(table: Table, key: str) -> tuple[str | None, int] | None:
+    """(side, position among the money columns of its side) of column ``key``."""
+    for column in table.money_columns:
+        if column.key == key:
+            return column.side, table.money_columns_of(column.side).index(column)
+    return None
+
+
+def _balance(number: int, table: Table, relation: Relation) -> Iterator[list[Constraint]]:
+    """The closing total of one half against the closing totals of the others (收入总计 =
+    支出总计): each column is read on the last total row of its own side."""
+    assert relation.left is not None
+    left = _column(table, relation.left)
+    if left is None:
+        return
+    row = closing_total(table, left[0])
+    if row is None:
+        return
+    addends: list[tuple[Cell, Decimal | None, int]] = []
+    for term in relation.terms:
+        found = _column(table, term.key)
+        total = None if found is None else closing_total(table, found[0])
+        if found is None or total is None:
+            if term.optional:
+                continue
+            return
+        addends.append(((number, total.index, found[1]), _value(total, found[1]), term.sign))
+    printed = _value(row, left[1])
+    if printed is None and all(value is None for _, value, _ in addends):
+        return
+    with money_context():
+        expected = sum(((value or _ZERO) * sign for _, value, sign in addends), _ZERO)
+        cells = (
+            ((number, row.index, left[1]), Decimal(1)),
+            *((cell, Decimal(-sign)) for cell, _, sign in addends),
+        )
+        # each closing total is within half a unit of the amount it stands for
+        tolerance = (1 + len(addends)) * half_unit([printed, *(value for _, value, _ in addends)])
+    column = table.money_columns_of(left[0])[left[1]]
+    yield [
+        Constraint(
+            number, relation, row.index, column, cells, expected, printed or _ZERO, tolerance
+        )
+    ]
+
+
+def _totals_below(number: int, table: Table, relation: Relation) -> Iterator[list[Constraint]]:
+    """Totals printed below the rows they add up (收支总表): on each side, a total row equals the
+    first-level rows printed above it since the previous total, plus that total (本年收入合计 =
+    一、… + 二、…; 收入总计 = 本年收入合计 + 上年结转结余). Rows of deeper levels are parts of
+    the first-level row above them and are not counted again. One constraint per column."""
+    leaves = _leaves(table)
+    for side in sorted({row.side for row in table.rows}, key=str):
+        money = table.money_columns_of(side)
+        pending: list[TableRow] = []
+        previous: TableRow | None = None
+        for row in table.rows:
+            if row.side != side:
+                continue
+            if row.level != 0:
+                if row.level == 1:
+                    pending.append(row)
+                continue
+            parts = [*([] if previous is None else [previous]), *pending]
+            previous, pending = row, []
+            if not parts:
+                continue
+            # a total is built from every printed figure under it, each rounded on its own
+            leaves[row.index] = sum(leaves[part.index] for part in parts)
+            found: list[Constraint] = []
+            for index, column in enumerate(money):
+                printed = _value(row, index)
+                values = [_value(part, index) for part in parts]
+                if printed is None and all(value is None for value in values):
+                    continue
+                with money_context():
+                    expected = sum((value or _ZERO for value in values), _ZERO)
+                    cells = (
+                        ((number, row.index, index), Decimal(1)),
+                        *(((number, part.index, index), Decimal(-1)) for part in parts),
+                    )
+                    found.append(
+                        Constraint(
+                            number,
+                            relation,
+                            row.index,
+                            column,
+                            cells,
+                            expected,
+                            printed or _ZERO,
+                            leaves[row.index] * half_unit([printed, *values]),
+                        )
+                    )
+            if found:
+                yield found
 
 
 def _across(document: Document, number: int, relation: Relation) -> Iterator[list[Constraint]]:
@@ -174,13 +288,15 @@ def _across(document: Document, number: int, relation: Relation) -> Iterator[lis
             if found is None:
                 return
             source_number, source = found
-        total = row if source is table else total_row(source)
-        money = {column.key: index for index, column in enumerate(source.money_columns_of(None))}
-        if total is None or term.key not in money:
+        located = _column(source, term.key)
+        total = None
+        if located is not None:
+            total = row if source is table else total_row(source, located[0])
+        if total is None or located is None:
             if term.optional:
                 continue
             return
-        index = money[term.key]
+        index = located[1]
         their_scale = UNIT_SCALE.get(source.unit_of_money or "")
         factor = (
             their_scale / own_scale
@@ -218,20 +334,33 @@ def _across(document: Document, number: int, relation: Relation) -> Iterator[lis
         ]
 
 
+def _kids(table: Table) -> dict[int, list[TableRow]]:
+    """The rows under each row that has any, by its index."""
+    children: dict[int, list[TableRow]] = {}
+    for row in table.rows:
+        if row.parent is not None:
+            children.setdefault(row.parent, []).append(row)
+    return children
+
+
+def _leaves(table: Table) -> dict[int, int]:
+    """How many rows without rows under them each row is built from (1 for such a row)."""
+    children = _kids(table)
+    leaves: dict[int, int] = {}
+    for row in reversed(table.rows):  # children come after their parent: one pass upwards
+        kids_of = children.get(row.index)
+        leaves[row.index] = sum(leaves.get(kid.index, 1) for kid in kids_of) if kids_of else 1
+    return leaves
+
+
 def _children(number: int, table: Table, relation: Relation) -> Iterator[list[Constraint]]:
     """Each row with rows under it, against their sum, one constraint per money column.
 
     The tolerance counts the printed figures the row is ultimately built from: a total over
     30 项 rounded one by one can miss by 30 × 0.005, even though it has only three 类 under it.
     """
-    children: dict[int, list[TableRow]] = {}
-    for row in table.rows:
-        if row.parent is not None:
-            children.setdefault(row.parent, []).append(row)
-    leaves: dict[int, int] = {}
-    for row in reversed(table.rows):  # children come after their parent: one pass upwards
-        kids_of = children.get(row.index)
-        leaves[row.index] = sum(leaves.get(kid.index, 1) for kid in kids_of) if kids_of else 1
+    children = _kids(table)
+    leaves = _leaves(table)
     for parent_index, kids in children.items():
         parent = table.rows[parent_index]
         money = table.money_columns_of(parent.side)

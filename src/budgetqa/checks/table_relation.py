@@ -33,8 +33,10 @@ class TableRelationCheck(CheckKind):
         "relation": Param(
             "str",
             "any",
-            "which relations: equation (in a row), children, across (tables) or any",
-            ("equation", "children", "across", "any"),
+            "which relations: equation (in a row), children (a row and the rows it adds up,"
+            " below it or, for totals printed below, above it), balance (the halves of a paired"
+            " table), across (tables) or any",
+            ("equation", "children", "balance", "across", "any"),
         ),
         "what": Param("str", "break", "broken relations or rounding tails", ("break", "tail")),
         "tolerance": Param(
@@ -54,7 +56,7 @@ class TableRelationCheck(CheckKind):
                 continue
             keys = frozenset(column.key for column in table.columns)
             for relation in table.relations:
-                kind = "across" if relation.across else relation.kind
+                kind = relation_group(relation)
                 if wanted not in ("any", kind) or not relation.applies_to(keys):
                     continue
                 if number == document.rows_table and document.rows and _as_rows(relation):
@@ -67,6 +69,14 @@ class TableRelationCheck(CheckKind):
                     chosen = broken if what == "break" else ([] if broken else tails)
                     if chosen:
                         yield _hit(document, table, relation, chosen)
+
+
+def relation_group(relation: Relation) -> str:
+    """Which of the ``relation`` parameter's groups ``relation`` is in: a sum of rows printed
+    above their total (``totals: below``) is checked with the sums of rows under a row."""
+    if relation.across:
+        return "across"
+    return "children" if relation.kind == "totals" else relation.kind
 
 
 def _as_rows(relation: Relation) -> bool:
@@ -91,9 +101,14 @@ def _equation_text(relation: Relation) -> str:
 def _hit(document: Document, table: Table, relation: Relation, checks: list[Constraint]) -> Hit:
     first = checks[0]
     row = table.rows[first.row]
-    described = (
-        _equation_text(relation) if relation.kind == "equation" else "the sum of the rows under it"
-    )
+    described = {
+        "children": "the sum of the rows under it",
+        "totals": "the sum of the rows above it since the total before",
+    }.get(relation.kind) or _equation_text(relation)
+    if relation.kind == "balance":  # 收入总计 = 支出总计: the rows compared, as printed
+        described = " = ".join(
+            document.tables[cell[0]].rows[cell[1]].label for cell, _ in first.cells
+        )
     differences = "; ".join(
         f"{check.column.header}: {format_amount(check.actual)} printed,"
         f" {format_amount(check.expected)} computed (difference {format_amount(check.difference)})"

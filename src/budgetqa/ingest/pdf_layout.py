@@ -356,7 +356,12 @@ def _cell_lines(glyphs: Sequence[Glyph]) -> list[list[Glyph]]:
     """
     lines: list[list[Glyph]] = []
     for glyph in sorted(glyphs, key=lambda glyph: (glyph.baseline, glyph.x0)):
-        if lines and glyph.baseline - lines[-1][0].baseline <= 0.5 * max(glyph.size, 1.0):
+        # the box's height, not the font size: some producers write a font size of 209 for
+        # 11-point text (the scale is in the text matrix), which merged a two-line header
+        # cell into one line with its characters interleaved (政府预性算基金)
+        height = glyph.bottom - glyph.top
+        step = min(glyph.size, height) if height > 0 else glyph.size
+        if lines and glyph.baseline - lines[-1][0].baseline <= 0.5 * max(step, 1.0):
             lines[-1].append(glyph)
         else:
             lines.append([glyph])

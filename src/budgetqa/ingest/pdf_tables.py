@@ -913,7 +913,9 @@ def _hierarchy(
                 stack.pop()
             parent = stack[-1][1] if stack and level > 0 else None
         if level == 0:
-            stack = [(0, index)]
+            # the halves of a paired table (收支总表) print their totals below the rows they
+            # add up (本年收入合计, then 上年结转 and 收入总计): what follows is no part of them
+            stack = [] if side is not None else [(0, index)]
         else:
             while stack and stack[-1][0] >= level:
                 stack.pop()
@@ -958,29 +960,89 @@ def _levels(raws: Sequence[_Raw], *, by_sums: bool) -> list[int]:
     indents = _indent_levels(
         [raw.indent for raw, total in zip(raws, totals, strict=True) if not total]
     )
+    levels, styles = _numbered_levels(raws, totals)
     if len(set(indents.values())) > 1:
-        return [
+        indented = [
             0 if total else indents[_indent_key(raw.indent)]
             for raw, total in zip(raws, totals, strict=True)
         ]
-    styles: list[str] = []
-    levels = []
+        if not _numbering_contradicts(indented, styles):
+            return _only_children(raws, indented, styles)
+    if by_sums and len({level for level in levels if level > 0}) == 1:
+        levels = _sum_levels(raws, levels)
+    return _only_children(raws, levels, styles)
+
+
+def _numbered_levels(
+    raws: Sequence[_Raw], totals: Sequence[bool]
+) -> tuple[list[int], list[str | None]]:
+    """Each row's level by its numbering (一、 → （一） → 1. in the order the styles first
+    appear; an unnumbered row stays at the level of the row before it), and each row's style."""
+    seen: list[str] = []
+    levels: list[int] = []
+    styles: list[str | None] = []
     for raw, total in zip(raws, totals, strict=True):
+        style = (
+            None
+            if total
+            else next(
+                (name for name, pattern in _NUMBERING if pattern.match(normal(raw.name))), None
+            )
+        )
+        styles.append(style)
         if total:
             levels.append(0)
-            continue
-        style = next(
-            (name for name, pattern in _NUMBERING if pattern.match(normal(raw.name))), None
-        )
-        if style is None:
+        elif style is None:
             levels.append(levels[-1] if levels and levels[-1] > 0 else 1)
+        else:
+            if style not in seen:
+                seen.append(style)
+            levels.append(seen.index(style) + 1)
+    return levels, styles
+
+
+def _only_children(
+    raws: Sequence[_Raw], levels: list[int], styles: Sequence[str | None]
+) -> list[int]:
+    """An unnumbered row printed level with a numbered row above it and repeating its figures
+    (二、教育支出 46.05, 进修及培训 46.05, 培训支出 46.05) is its only child, and so on down a
+    chain of such rows: an export that kept only some of the PDF's indentation lost it."""
+    result = list(levels)
+    for position in range(1, len(raws)):
+        raw, above = raws[position], raws[position - 1]
+        moved = result[position - 1] > levels[position - 1]
+        if (
+            result[position] == 0
+            or styles[position] is not None
+            or raw.code is not None
+            or (styles[position - 1] is None and not moved)
+            or levels[position] != levels[position - 1]
+            or raw.amounts != above.amounts
+            or not any(amount for amount in raw.amounts)
+        ):
             continue
-        if style not in styles:
-            styles.append(style)
-        levels.append(styles.index(style) + 1)
-    if by_sums and len({level for level in levels if level > 0}) == 1:
-        return _sum_levels(raws, levels)
-    return levels
+        result[position] = result[position - 1] + 1
+    return result
+
+
+def _numbering_contradicts(levels: Sequence[int], styles: Sequence[str | None]) -> bool:
+    """Whether the indentation puts a row of an outer numbering (一、本年支出) deeper than a
+    row of an inner one (（一）教育支出): a centred or shifted cell, not the nesting."""
+    order: list[str] = []
+    deepest: dict[str, int] = {}
+    shallowest: dict[str, int] = {}
+    for level, style in zip(levels, styles, strict=True):
+        if style is None:
+            continue
+        if style not in order:
+            order.append(style)
+        deepest[style] = max(deepest.get(style, level), level)
+        shallowest[style] = min(shallowest.get(style, level), level)
+    return any(
+        deepest[outer] > shallowest[inner]
+        for position, outer in enumerate(order)
+        for inner in order[position + 1 :]
+    )
 
 
 # Nesting found from the sums is looked for in tables of at most this many rows.

@@ -84,7 +84,9 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "## Relations / 勾稽关系",
             "",
             "Checked on every established table of this kind (AR201 equation, AR202 sum of the",
-            "rows under a row, AR203 a difference within rounding: n rounded figures × 0.005).",
+            "rows under a row or above a total, AR204 identity with another table's total,",
+            "AR205 balance of a paired table's halves, AR203 a difference within rounding: n",
+            "rounded figures × 0.005).",
             "A term with `?` counts where the column is printed.",
             "每行检查；差额在舍入范围内记为尾差。",
             "",
@@ -92,11 +94,17 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "| --- | --- |",
         ]
         for relation in profile.relations:
-            text = (
-                f"`{relation.text}`"
-                if relation.kind == "equation"
-                else "each row = the sum of the rows under it / 上级 = 下级之和"
-            )
+            text = {
+                "children": "each row = the sum of the rows under it / 上级 = 下级之和",
+                "totals": (
+                    "each total = the first-level rows above it since the total before"
+                    " (totals printed below) / 合计 = 其上各项之和"
+                ),
+                "balance": (
+                    f"balance `{relation.text}`: the closing totals of the two halves"
+                    " / 收入总计 = 支出总计"
+                ),
+            }.get(relation.kind, f"`{relation.text}`")
             out.append(f"| `{relation.id}` | {_cell(text)} |")
         out.append("")
     if profile.columns:

@@ -53,7 +53,7 @@ _PROFILE_KEYS = (
     "kind", "standard", "name", "description", "titles", "hierarchy",
     "amounts", "columns", "empty_notes", "examples", "project_rows", "relations",
 )  # fmt: skip
-_RELATION_KEYS = ("id", "equation", "children")
+_RELATION_KEYS = ("id", "equation", "children", "balance", "totals")
 _REQUIRED = ("kind", "name", "description", "titles", "hierarchy")
 _COLUMN_KEYS = ("key", "headers", "side", "money")
 _EXAMPLE_KEYS = ("title", "not", "note")
@@ -310,7 +310,9 @@ class _Reader:
         for item, position in zip(raw, raw.marks, strict=True):
             here = _at(self.path, position)
             kinds = [
-                key for key in ("equation", "children") if isinstance(item, Marked) and key in item
+                key
+                for key in ("equation", "children", "balance", "totals")
+                if isinstance(item, Marked) and key in item
             ]
             if (
                 not isinstance(item, Marked)
@@ -319,7 +321,8 @@ class _Reader:
             ):
                 self.problems.append(
                     f"{here}: a relation is a mapping with an 'id' and one of 'equation'"
-                    " ('total = basic + project') or 'children: sum'"
+                    " ('total = basic + project'), 'children: sum', 'totals: below' or 'balance'"
+                    " ('income_amount = expenditure_amount')"
                 )
                 continue
             self.unknown_keys(item, _RELATION_KEYS, "a relation")
@@ -337,14 +340,21 @@ class _Reader:
                     continue
                 relations.append(Relation(identifier, "children", text="sum"))
                 continue
-            text = item["equation"]
+            if kinds[0] == "totals":
+                if item["totals"] != "below":
+                    self.problems.append(f"{self.at(item, 'totals')}: 'totals' is 'below'")
+                    continue
+                relations.append(Relation(identifier, "totals", text="below"))
+                continue
+            field = kinds[0]
+            text = item[field]
             if not isinstance(text, str):
-                self.problems.append(f"{self.at(item, 'equation')}: an equation is a string")
+                self.problems.append(f"{self.at(item, field)}: an equation is a string")
                 continue
             try:
                 left, terms = parse_equation(text)
             except RelationError as error:
-                line, column = item.marks["equation"]
+                line, column = item.marks[field]
                 quoted = 1 if self._quoted(line, column) else 0
                 self.problems.append(
                     f"{self.path}:{line}:{column + quoted + error.column - 1}: {error.reason}"
@@ -354,11 +364,17 @@ class _Reader:
             unknown = [name for name in own if name not in keys]
             if unknown:
                 self.problems.append(
-                    f"{self.at(item, 'equation')}: {', '.join(unknown)} is not a column key of"
+                    f"{self.at(item, field)}: {', '.join(unknown)} is not a column key of"
                     f" this profile (known: {', '.join(sorted(keys)) or 'none'})"
                 )
                 continue
-            relations.append(Relation(identifier, "equation", left, terms, " ".join(text.split())))
+            if field == "balance" and len(own) != len(terms) + 1:
+                self.problems.append(
+                    f"{self.at(item, field)}: a balance compares columns of this table's halves,"
+                    " not another table's"
+                )
+                continue
+            relations.append(Relation(identifier, field, left, terms, " ".join(text.split())))
         return tuple(relations)
 
     def _quoted(self, line: int, column: int) -> bool:
