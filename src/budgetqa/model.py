@@ -554,6 +554,10 @@ class Table:
     problems: tuple[tuple[StructureProblem, str], ...] = ()
     #: The sums its profile says its figures satisfy.
     relations: tuple[Relation, ...] = ()
+    #: The standard table it is (``T1`` … ``T11``), as its profile says, if one.
+    standard: str | None = None
+    #: Whether ``note`` says the table is empty (本部门无政府性基金预算…).
+    note_says_empty: bool = False
 
     @functools.cached_property
     def money_columns(self) -> tuple[Column, ...]:
@@ -588,6 +592,8 @@ class Table:
                 {"problem": kind.value, "detail": detail} for kind, detail in self.problems
             ],
             "note": self.note,
+            "note_says_empty": self.note_says_empty,
+            "standard": self.standard,
             "columns": [column.to_dict() for column in self.columns],
             "rows_per_level": {str(level): count for level, count in self.rows_per_level().items()},
             "rows": [row.to_dict(self) for row in self.rows],

@@ -6,6 +6,7 @@ from budgetqa.checks import (  # noqa: F401 - importing a module registers its c
     ambiguous_columns,
     amount_text,
     children_sum,
+    completeness,
     duplicate_rows,
     fragments,
     funding_sum,

@@ -545,6 +545,8 @@ def _table(draft: _TableDraft) -> Table:
             department=draft.department,
             note=note,
             problems=tuple(problems),
+            standard=kind.standard if kind else None,
+            note_says_empty=empty_note,
         )
     roles = _roles(labels, draft.body)
     sides = _sides(labels, roles, draft.header[0] if draft.header else [])
@@ -630,6 +632,8 @@ def _table(draft: _TableDraft) -> Table:
         note=note,
         problems=tuple(problems),
         relations=kind.relations if kind else (),
+        standard=kind.standard if kind else None,
+        note_says_empty=empty_note,
     )
 
 
