@@ -199,3 +199,28 @@ def test_where_several_cells_fit_alike_none_is_named():
     slipped = attrs.evolve(document, tables=tables)
     assert any(c.broken for c in document_constraints(slipped))
     assert document_suspects(slipped) == []
+
+
+def test_a_slip_in_a_paired_summary_table_is_named():
+    # 收支总表: 100.00 + 20.00 = 本年收入合计 120.00, printed 2.00 for 20.00. Only 2.00 → 20.00
+    # has a slip's shape (the decimal point); changing 本年收入合计 would break 收入总计 =
+    # 本年收入合计 + 上年结转 (120 + 5 = 125), which holds.
+    from budgetqa.ingest.pdf_synthetic import sketch_pages
+    from budgetqa.ingest.pdf_tables import read_pdf_pages
+
+    sketch = """\
+收支总表
+单位：万元
+| 收入项目 | 预算数 | 支出项目 | 预算数 |
+| 一、一般公共预算拨款收入 | 100.00 | 一、一般公共服务支出 | 90.00 |
+| 二、事业收入 | 2.00 | 二、教育支出 | 30.00 |
+| 本年收入合计 | 120.00 | 本年支出合计 | 120.00 |
+| 上年结转结余 | 5.00 | 结转下年 | 5.00 |
+| 收入总计 | 125.00 | 支出总计 | 125.00 |
+"""
+    document = read_pdf_pages("s.pdf", sketch_pages(sketch))
+    report = budgetqa.audit(document, select=["AR2", "AR301"])
+    assert [(f.code, f.location.row, f.expected, f.actual) for f in report.findings] == [
+        ("AR202", "本年收入合计", "102.00", "120.00"),
+        ("AR301", "二、事业收入", "20.00", "2.00"),
+    ]
