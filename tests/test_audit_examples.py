@@ -50,26 +50,31 @@ def test_conghua_unit_totals_off_by_exactly_the_repeated_rows(reports):
         (558, "原国有企业部分退休人员补贴", "188.00"),
         (973, "编外人员经费(1)-临时聘用人员经费", "12.00"),
     ]
-    by_unit = {
-        (f.location.row, f.message.split(" in ")[1].split(",")[0]): f
-        for f in report.by_code("AR102")
-    }
-    hr = by_unit["广州市从化区人力资源和社会保障局", "总计"]
+    # one finding per unit, naming every column that misses: each repeat inflates 总计 and
+    # 财政拨款 alike
+    by_unit = {f.location.row: f for f in report.by_code("AR102")}
+    assert len(by_unit) == len(report.by_code("AR102")) == 3
+    hr = by_unit["广州市从化区人力资源和社会保障局"]
     assert figures(hr) == ("2467.17", "2748.57", "281.40")
+    assert (
+        "总计 2748.57 added up, 2467.17 printed (difference 281.40); 财政拨款 2748.57 added up,"
+        " 2467.17 printed (difference 281.40)"
+    ) in hr.message
     assert hr.location.line == 10
     assert hr.related == (repeats[0].id,)
     assert "exactly accounted for" in (hr.explanation or "")
-    social = by_unit["广州市从化区社会保险基金管理中心", "总计"]
+    social = by_unit["广州市从化区社会保险基金管理中心"]
     assert figures(social) == ("1335.72", "1672.52", "336.80")
     assert set(social.related) == {repeats[1].id, repeats[2].id}
-    rural = by_unit["广州市从化区城乡居民保险管理中心", "财政拨款"]
+    rural = by_unit["广州市从化区城乡居民保险管理中心"]
     assert figures(rural) == ("125.39", "137.39", "12.00")
     assert rural.related == (repeats[3].id,)
     # The repeated rows point back at the sums they explain.
     assert hr.id in repeats[0].related
-    total = [f for f in report.by_code("AR104") if f.difference == "630.20"]
-    assert len(total) == 2
-    assert set(total[0].related) == {repeat.id for repeat in repeats}
+    (total,) = report.by_code("AR104")
+    assert figures(total) == ("18276.74", "18906.94", "630.20")  # 281.40 + 336.80 + 12.00
+    assert set(total.related) == {repeat.id for repeat in repeats}
+    assert "in 总计 and 财政拨款 is exactly accounted for" in (total.explanation or "")
 
 
 def test_conghua_tranches_with_marked_names_are_info_only(reports):
@@ -169,7 +174,8 @@ def test_error_counts_per_table(reports):
         district: len(report.filter(severity="error")) for district, report in reports.items()
     }
     # the cent differences of 越秀 (4) and 增城 (4) are rounding tails now, not errors
-    assert errors == {"yuexiu": 3, "huadu": 0, "zengcheng": 9, "panyu": 0, "conghua": 12}
+    # 从化: 4 repeats (DU101), 3 units and 合计 over its projects (one finding per sum)
+    assert errors == {"yuexiu": 3, "huadu": 0, "zengcheng": 9, "panyu": 0, "conghua": 8}
 
 
 def test_zengcheng_form_default_text_as_a_target(reports):

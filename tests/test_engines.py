@@ -106,7 +106,7 @@ def test_audit_api_and_cli_accept_the_engine(examples, capsys):
     )
     data = json.loads(capsys.readouterr().out)
     # the five tables' findings and the bundled budget PDF's two rounding tails (AR203, info)
-    assert data["summary"]["by_severity"] == {"error": 24, "warning": 41, "info": 93}
+    assert data["summary"]["by_severity"] == {"error": 20, "warning": 41, "info": 93}
     with pytest.raises(
         BudgetQAError, match="engine 'spark' is not one of native, pandera, pandera-polars, gx"
     ):

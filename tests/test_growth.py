@@ -606,7 +606,7 @@ def test_explanation_linking_grows_linearly(monkeypatch):
         explained = [
             f for f in report.by_code("AR102") if "exactly accounted for" in (f.explanation or "")
         ]
-        assert len(explained) == 2 * 8 * size  # 总计 and 财政拨款 of each unit
+        assert len(explained) == 8 * size  # each unit, its 总计 and 财政拨款 in one finding
         work.append(_python_calls(explain_module.explain, *captured["args"]))
     assert_linear_steps(work, "explain")
 
@@ -627,39 +627,46 @@ def _explain_before(document, findings, facts):
     for fid, fact in facts.items():
         if fact.get("kind") != "children_sum":
             continue
-        difference, column, parent = fact["difference"], fact["column"], fact["parent"]
+        parent = fact["parent"]
         scope = {row.index for row in document.descendants(document.rows[parent])}
-        candidates = []
-        for dup_id, dup in duplicates:
-            if dup["row"] in scope and dup["amounts"].get(column) is not None:
-                row = document.rows[dup["row"]]
-                description = f"{row.name} (line {row.span.line}, a repeated entry)"
-                candidates.append((dup_id, dup["amounts"][column], description))
-        if column != "total":
-            for blank_id, blank in blanks:
-                if blank["row"] in scope:
-                    row = document.rows[blank["row"]]
-                    description = f"{row.name} (line {row.span.line}, funding cells blank)"
-                    candidates.append((blank_id, -blank["total"], description))
-        match = _exact_combination(candidates[:_MAX_CANDIDATES], difference)
-        label = COLUMN_LABELS.get(column, column)
-        if match:
-            names = "; ".join(description for _, _, description in match)
-            notes[fid].append(
-                f"The difference of {format_amount(difference)} in {label}"
-                f" is exactly accounted for by: {names}."
-            )
-            for other_id, share, _ in match:
-                related[fid].append(other_id)
-                related[other_id].append(fid)
-                notes[other_id].append(
-                    f"Accounts for {format_amount(share)} of the {format_amount(difference)}"
-                    f" {label} difference of {by_id[fid].location.row} ({fid})."
+        said = {}  # (difference, matched ids) -> (column labels, names): said once
+        for column, difference in fact["differences"]:
+            candidates = []
+            for dup_id, dup in duplicates:
+                if dup["row"] in scope and dup["amounts"].get(column) is not None:
+                    row = document.rows[dup["row"]]
+                    description = f"{row.name} (line {row.span.line}, a repeated entry)"
+                    candidates.append((dup_id, dup["amounts"][column], description))
+            if column != "total":
+                for blank_id, blank in blanks:
+                    if blank["row"] in scope:
+                        row = document.rows[blank["row"]]
+                        description = f"{row.name} (line {row.span.line}, funding cells blank)"
+                        candidates.append((blank_id, -blank["total"], description))
+            match = _exact_combination(candidates[:_MAX_CANDIDATES], difference)
+            label = COLUMN_LABELS.get(column, column)
+            if match:
+                key = (difference, tuple(other_id for other_id, _, _ in match))
+                if key in said:
+                    said[key][0].append(label)
+                    continue
+                said[key] = ([label], "; ".join(description for _, _, description in match))
+                for other_id, share, _ in match:
+                    related[fid].append(other_id)
+                    related[other_id].append(fid)
+                    notes[other_id].append(
+                        f"Accounts for {format_amount(share)} of the {format_amount(difference)}"
+                        f" {label} difference of {by_id[fid].location.row} ({fid})."
+                    )
+            elif abs(difference) <= _CENT * max(1, len(fact.get("children", ()) or ())):
+                notes[fid].append(
+                    f"A difference of {format_amount(difference)} in {label} is at most one cent"
+                    " per child row: most likely rounding."
                 )
-        elif abs(difference) <= _CENT * max(1, len(fact.get("children", ()) or ())):
+        for (difference, _), (labels, names) in said.items():
             notes[fid].append(
-                f"A difference of {format_amount(difference)} is at most one cent per child row: "
-                "most likely rounding."
+                f"The difference of {format_amount(difference)} in {' and '.join(labels)}"
+                f" is exactly accounted for by: {names}."
             )
     _link_suspects(document, findings, facts, related, notes)  # the same either way
     return [

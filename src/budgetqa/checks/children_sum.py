@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -30,7 +30,17 @@ class ChildrenSumCheck(CheckKind):
         ),
     }
     fields = frozenset(
-        {"column", "expected", "actual", "difference", "children", "parent_level", "child_level"}
+        {
+            "column",
+            "expected",
+            "actual",
+            "difference",
+            "differences",
+            "count",
+            "children",
+            "parent_level",
+            "child_level",
+        }
     )
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
@@ -42,6 +52,7 @@ class ChildrenSumCheck(CheckKind):
             if not children:
                 continue
             undetermined = undetermined_columns(children)
+            misses: list[tuple[str, Decimal]] = []
             for column in params["columns"]:
                 if column in undetermined:
                     continue
@@ -51,14 +62,14 @@ class ChildrenSumCheck(CheckKind):
                     continue
                 total = sum((value for value in values if value is not None), Decimal(0))
                 expected = own if own is not None else Decimal(0)
-                difference = total - expected
-                if abs(difference) <= rounding_limit(tolerance, values):
+                if abs(total - expected) <= rounding_limit(tolerance, values):
                     continue
+                misses.append((column, total))
+            if misses:
                 yield children_hit(
                     document,
                     parent,
-                    column,
-                    total,
+                    misses,
                     tuple(child.index for child in children),
                     parent_level,
                     child_level,
@@ -79,38 +90,50 @@ def undetermined_columns(children: Iterable[Row]) -> set[str]:
 def children_hit(
     document: Document,
     parent: Row,
-    column: str,
-    total: Decimal,
+    misses: Sequence[tuple[str, Decimal]],
     children: tuple[int, ...],
     parent_level: Level,
     child_level: Level,
 ) -> Hit:
-    """The hit for a parent whose ``column`` differs from its children's sum ``total``."""
-    own = parent.amount(column)
-    expected = own if own is not None else Decimal(0)
-    difference = total - expected
+    """The one hit for a parent whose columns differ from its children's sums: ``misses``
+    pairs each such column with the sum of the children, in column order (one finding per
+    broken sum, listing every column that misses)."""
+    gaps: list[tuple[str, Decimal | None, Decimal, Decimal]] = []  # column, own, total, gap
+    for column, total in misses:
+        own = parent.amount(column)
+        gaps.append((column, own, total, total - (own if own is not None else Decimal(0))))
+    column, own, total, difference = gaps[0]
+    differences = "; ".join(
+        f"{COLUMN_LABELS[name]} {format_amount(added)} added up,"
+        f" {format_amount(printed) or 'blank'} printed (difference {format_amount(gap)})"
+        for name, printed, added, gap in gaps
+    )
     return Hit(
         span=parent.span,
         row=parent,
-        key=f"{parent.index}:{column}",
+        key=f"{parent.index}",
         fields={
             **row_fields(parent, document),
-            "column": COLUMN_LABELS[column],
+            "column": "、".join(COLUMN_LABELS[name] for name, _, _, _ in gaps),
             "expected": format_amount(own) or "blank",
             "actual": format_amount(total),
             "difference": format_amount(difference),
+            "differences": differences,
+            "count": len(gaps),
             "children": len(children),
             "parent_level": parent_level.value,
             "child_level": child_level.value,
         },
-        expected=format_amount(expected),
+        expected=format_amount(own if own is not None else Decimal(0)),
         actual=format_amount(total),
         difference=format_amount(difference),
         facts={
             "kind": "children_sum",
             "parent": parent.index,
             "column": column,
+            "columns": tuple(name for name, _, _, _ in gaps),
             "difference": difference,
+            "differences": tuple((name, gap) for name, _, _, gap in gaps),
             "children": children,
         },
     )

@@ -42,33 +42,41 @@ def explain(
     for fid, fact in facts.items():
         if fact.get("kind") != "children_sum":
             continue
-        difference = fact["difference"]
-        column = fact["column"]
         parent = fact["parent"]
-        assert isinstance(difference, Decimal)
-        assert isinstance(column, str)
+        gaps = fact["differences"]
         assert isinstance(parent, int)
+        assert isinstance(gaps, tuple)
         causes = under.get(parent)
-        candidates = [] if causes is None else causes.candidates(document, column)
-        match = _exact_combination(candidates, difference)
-        label = COLUMN_LABELS.get(column, column)
-        if match:
-            names = "; ".join(description for _, _, description in match)
-            notes[fid].append(
-                f"The difference of {format_amount(difference)} in {label}"
-                f" is exactly accounted for by: {names}."
-            )
-            for other_id, share, _ in match:
-                related[fid].append(other_id)
-                related[other_id].append(fid)
-                notes[other_id].append(
-                    f"Accounts for {format_amount(share)} of the {format_amount(difference)}"
-                    f" {label} difference of {by_id[fid].location.row} ({fid})."
+        # columns whose differences the same rows account for are said once (总计 and 财政拨款)
+        said: dict[tuple[Decimal, tuple[str, ...]], tuple[list[str], str]] = {}
+        for column, difference in gaps:
+            assert isinstance(column, str)
+            assert isinstance(difference, Decimal)
+            candidates = [] if causes is None else causes.candidates(document, column)
+            match = _exact_combination(candidates, difference)
+            label = COLUMN_LABELS.get(column, column)
+            if match:
+                key = (difference, tuple(other_id for other_id, _, _ in match))
+                if key in said:
+                    said[key][0].append(label)
+                    continue
+                said[key] = ([label], "; ".join(description for _, _, description in match))
+                for other_id, share, _ in match:
+                    related[fid].append(other_id)
+                    related[other_id].append(fid)
+                    notes[other_id].append(
+                        f"Accounts for {format_amount(share)} of the {format_amount(difference)}"
+                        f" {label} difference of {by_id[fid].location.row} ({fid})."
+                    )
+            elif abs(difference) <= _CENT * max(1, len(fact.get("children", ()) or ())):  # type: ignore[arg-type]
+                notes[fid].append(
+                    f"A difference of {format_amount(difference)} in {label} is at most one cent"
+                    " per child row: most likely rounding."
                 )
-        elif abs(difference) <= _CENT * max(1, len(fact.get("children", ()) or ())):  # type: ignore[arg-type]
+        for (difference, _), (labels, names) in said.items():
             notes[fid].append(
-                f"A difference of {format_amount(difference)} is at most one cent per child row: "
-                "most likely rounding."
+                f"The difference of {format_amount(difference)} in {' and '.join(labels)}"
+                f" is exactly accounted for by: {names}."
             )
 
     _link_suspects(document, findings, facts, related, notes)
@@ -121,9 +129,10 @@ def _link_suspects(
             elif kind == "funding_sum":
                 hit = (rows_table, fact["row"]) in equations
             elif kind == "children_sum":
-                parent = fact["parent"]
+                parent, named = fact["parent"], fact["columns"]
                 assert isinstance(parent, int)
-                hit = fact["column"] in columns and (
+                assert isinstance(named, tuple)
+                hit = not columns.isdisjoint(named) and (
                     (rows_table, parent) in sums
                     or any(t == rows_table and _under(document, r, parent) for t, r in sums)
                 )

@@ -193,26 +193,28 @@ def hits_for(
             hits.append(funding_hit(document, row, row.total + differences.loc[index]))
     elif rule.check == "children_sum":
         parent_level, child_level = params["parent_level"], params["child_level"]
+        # one hit per parent, its columns in the rule's order (as the native check gives them)
+        misses: dict[int, list[tuple[str, Decimal]]] = {}
+        child_rows: dict[int, tuple[int, ...]] = {}
         for column in params["columns"]:
             table = children_differences(frame, parent_level, child_level, column)
             for index in sorted(set(flagged.get(column, ()))):
                 if index not in table.index:
                     continue
                 entry: dict[str, Any] = {str(key): value for key, value in table.loc[index].items()}
-                hits.append(
-                    children_hit(
-                        document,
-                        document.rows[index],
-                        column,
-                        entry["actual"],
-                        entry["child_rows"],
-                        Level(parent_level),
-                        Level(child_level),
-                    )
+                misses.setdefault(index, []).append((column, entry["actual"]))
+                child_rows[index] = entry["child_rows"]
+        for index in sorted(misses):
+            hits.append(
+                children_hit(
+                    document,
+                    document.rows[index],
+                    misses[index],
+                    child_rows[index],
+                    Level(parent_level),
+                    Level(child_level),
                 )
-        # Hits in the native order: by parent, then column.
-        order = {column: position for position, column in enumerate(params["columns"])}
-        hits.sort(key=lambda hit: (int(hit.key.split(":")[0]), order[hit.key.split(":")[1]]))
+            )
     elif rule.check == "duplicate_rows":
         firsts = duplicate_copies(frame, params["levels"])
         flagged_rows = set(flagged.get("", ()))
