@@ -29,7 +29,7 @@ LAYERS = {
     },
     "budgetqa.rules": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",
-        "budgetqa.ingest", "budgetqa.plain_yaml",
+        "budgetqa.ingest", "budgetqa.plain_yaml", "budgetqa.profiles",
     },
     "budgetqa.engines": {
         "budgetqa.text", "budgetqa.errors", "budgetqa.model", "budgetqa.findings", "budgetqa.checks",

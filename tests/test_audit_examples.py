@@ -63,6 +63,21 @@ def test_conghua_unit_totals_off_by_exactly_the_repeated_rows(reports):
     assert hr.location.line == 10
     assert hr.related == (repeats[0].id,)
     assert "exactly accounted for" in (hr.explanation or "")
+    # the same, as typed details (nothing needs to parse the message): both columns, printed
+    # 2467.17 against 2748.57 computed, and the 2 × 15 cells read (the unit, its 14 projects)
+    details = hr.details
+    assert (details.relation, details.row) == ("unit_projects", "广州市从化区人力资源和社会保障局")
+    assert [(c.column, c.printed, c.computed, c.difference) for c in details.columns] == [
+        ("总计", "2467.17", "2748.57", "-281.40"),
+        ("财政拨款", "2467.17", "2748.57", "-281.40"),
+    ]
+    assert len(details.cells) == 2 * 15
+    assert (details.cells[0].line, details.cells[0].value, details.cells[0].coefficient) == (
+        10,
+        "2467.17",
+        "1",
+    )
+    assert {cell.coefficient for cell in details.cells[1:15]} == {"-1"}
     social = by_unit["广州市从化区社会保险基金管理中心"]
     assert figures(social) == ("1335.72", "1672.52", "336.80")
     assert set(social.related) == {repeats[1].id, repeats[2].id}
@@ -97,6 +112,15 @@ def test_yuexiu_blank_funding_row_explains_the_unit_gap(reports):
     (blank,) = report.by_code("AR101")
     assert (blank.location.line, figures(blank)) == (38, ("216.99", "0.00", "-216.99"))
     assert "all its funding cells are blank" in blank.message
+    assert [(c.column, c.value, c.coefficient) for c in blank.details.cells] == [
+        ("总计", "216.99", "1"),
+        ("财政拨款", None, "-1"),
+        ("财政专户拨款", None, "-1"),
+        ("其他资金", None, "-1"),
+    ]
+    assert [(c.printed, c.computed, c.difference) for c in blank.details.columns] == [
+        ("216.99", "0.00", "216.99")
+    ]
     unit_gap = [f for f in report.by_code("AR102") if f.difference == "-216.99"]
     assert len(unit_gap) == 1
     assert unit_gap[0].location.row == "广州市越秀区退休职工管理委员会办公室"
@@ -124,6 +148,14 @@ def test_yuexiu_cent_differences_are_rounding_tails(reports):
     assert [(f.location.line, f.severity.value) for f in tails] == [(3, "info"), (34, "info")]
     assert "总计: 55873.15 printed, 55873.14 added up (difference -0.01)" in tails[0].message
     assert "总计: 5246.42 printed, 5246.41 added up (difference -0.01)" in tails[1].message
+    first = tails[0].details.columns[0]
+    assert (first.column, first.printed, first.computed, first.difference) == (
+        "总计",
+        "55873.15",
+        "55873.14",
+        "0.01",
+    )
+    assert len(tails[0].details.cells) == len(tails[0].details.columns) * 29  # 合计 + 28
 
 
 def test_yuexiu_ocr_damage(reports):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -55,9 +56,17 @@ def test_json_report_matches_the_published_schema(examples_report):
     finding = next(f for f in data["findings"] if f["code"] == "AR102" and f["related"])
     assert set(finding) == {
         "id", "code", "name", "category", "severity", "message", "location",
-        "expected", "actual", "difference", "related", "explanation", "source",
+        "expected", "actual", "difference", "related", "explanation", "source", "details",
     }  # fmt: skip
     assert set(finding["location"]) == {"path", "line", "end_line", "unit", "row", "page", "table"}
+    # every sum finding carries its typed details, the others none
+    sums = {"AR101", "AR102", "AR103", "AR104", "AR105"}
+    assert all((f["details"] is not None) == (f["code"] in sums) for f in data["findings"])
+    assert finding["details"]["kind"] == "relation"
+    # (details say printed - computed; AR102's difference is its projects' sum less the unit's)
+    first = finding["details"]["columns"][0]
+    assert Decimal(first["difference"]) == -Decimal(finding["difference"])
+    assert Decimal(first["printed"]) == Decimal(finding["expected"])
 
 
 def _as_json_dumps_writes(value) -> str:

@@ -345,6 +345,19 @@ def test_halves_that_each_add_up_but_differ_are_one_balance_break():
         ("AR205", 1, "126.00", "125.00")
     ]
     assert "收入总计 = 支出总计" in report.findings[0].message
+    details = report.findings[0].details
+    assert (details.relation, details.table, details.row) == (
+        "balance",
+        "income_expenditure_summary",
+        "收入总计",
+    )
+    assert [(c.printed, c.computed, c.difference) for c in details.columns] == [
+        ("125.00", "126.00", "-1.00")
+    ]
+    assert [(c.row, c.value, c.coefficient, c.page) for c in details.cells] == [
+        ("收入总计", "125.00", "1", 1),
+        ("支出总计", "126.00", "-1", 1),
+    ]
 
 
 def test_an_item_that_misses_its_total_printed_below_is_a_sum_break():
@@ -419,3 +432,23 @@ profile:
         "p.yaml:17:16: a balance compares columns of this table's halves, not another table's",
         "p.yaml:19:15: 'totals' is 'below'",
     ]
+
+
+def test_the_rule_docs_list_every_relation_of_every_profile():
+    # each relation of each built-in profile is listed on the page of the rule that checks it
+    # (AR201 equations, AR202 sums of rows, AR204 identities across tables, AR205 balances),
+    # and every one of them on the rounding-tail page (AR203)
+    from budgetqa.checks.table_relation import relation_group
+    from budgetqa.profiles.loader import builtin_profiles
+    from budgetqa.rules.docs import render_rule_docs
+
+    pages = render_rule_docs()
+    page_of = {"equation": "AR201", "children": "AR202", "across": "AR204", "balance": "AR205"}
+    listed = 0
+    for profile in builtin_profiles().profiles:
+        for relation in profile.relations:
+            line = f"(`{profile.kind}`) | `{relation.id}` |"
+            assert line in pages[page_of[relation_group(relation)] + ".md"], line
+            assert line in pages["AR203.md"], line
+            listed += 1
+    assert listed >= 40

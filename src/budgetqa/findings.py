@@ -22,17 +22,20 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION",
     "Category",
+    "Cell",
+    "ColumnDifference",
     "DocumentSummary",
     "Finding",
     "Location",
     "ReadFailure",
+    "RelationDetails",
     "Report",
     "Severity",
     "SkippedFiles",
 ]
 
 #: Version of the JSON report schema; bumped on any incompatible change.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 class Severity(enum.StrEnum):
@@ -96,6 +99,80 @@ class Location:
         }
 
 
+@attrs.frozen(slots=True)
+class Cell:
+    """One printed cell a relation reads: its table, row, column, figure and place."""
+
+    row: str
+    column: str
+    #: the figure as printed (a decimal string), ``None`` for a blank cell
+    value: str | None
+    #: how it counts in the relation: ``1`` for the figure checked, ``-1`` for an addend (times
+    #: the unit factor where tables in 元 and 万元 are compared)
+    coefficient: str
+    table: str | None = None
+    page: int | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "coefficient": self.coefficient,
+            "page": self.page,
+            "line": self.line,
+        }
+
+
+@attrs.frozen(slots=True)
+class ColumnDifference:
+    """One column in which a relation misses: ``difference = printed - computed``."""
+
+    column: str
+    printed: str | None
+    computed: str
+    difference: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "printed": self.printed,
+            "computed": self.computed,
+            "difference": self.difference,
+        }
+
+
+@attrs.frozen(slots=True)
+class RelationDetails:
+    """What a sum finding is about, as data: the relation, the row it was checked on, every
+    column that misses (printed, computed, difference) and the cells it read. Renderers and
+    explanations read these; nothing parses a message."""
+
+    #: the relation's id in its table's profile (``columns``, ``hierarchy``, ``balance``), or
+    #: for the project table's sums ``funding``, ``unit_projects``, ``total_units``,
+    #: ``total_projects``
+    relation: str
+    #: the relation as written (``total = basic + project``, ``the sum of the rows under it``)
+    text: str
+    row: str
+    columns: tuple[ColumnDifference, ...]
+    cells: tuple[Cell, ...] = ()
+    table: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "relation",
+            "relation": self.relation,
+            "text": self.text,
+            "table": self.table,
+            "row": self.row,
+            "columns": [column.to_dict() for column in self.columns],
+            "cells": [cell.to_dict() for cell in self.cells],
+        }
+
+
 @attrs.frozen
 class Finding:
     """One problem found by one rule at one place.
@@ -118,6 +195,8 @@ class Finding:
     related: tuple[str, ...] = ()
     explanation: str | None = None
     source: tuple[str, ...] = ()
+    #: typed details of a sum finding (``None`` for other findings)
+    details: RelationDetails | None = None
 
     def figures(self) -> list[tuple[str, str]]:
         """``(label, value)`` for whichever of expected, actual and difference are set."""
@@ -143,6 +222,7 @@ class Finding:
             "related": list(self.related),
             "explanation": self.explanation,
             "source": list(self.source),
+            "details": None if self.details is None else self.details.to_dict(),
         }
 
 

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import regex
 
-from budgetqa.model import Document, Indicator, Row, SourceSpan, Table, TableRow
+from budgetqa.model import Document, Indicator, Row, SourceSpan, Table, TableRow, format_amount
 
 if TYPE_CHECKING:
     from budgetqa.checks.consecutive import Consecutive
+    from budgetqa.findings import ColumnDifference, RelationDetails
 
 __all__ = [
     "CHECKS",
@@ -258,6 +259,8 @@ class Hit:
     page: int | None = None
     table: str | None = None
     row_name: str | None = None
+    #: typed details of a sum finding (the relation, columns and cells), carried to the finding
+    details: RelationDetails | None = None
 
 
 class CheckKind:
@@ -361,4 +364,18 @@ def table_row_hit(
         page=page,
         table=table.kind,
         row_name=name,
+    )
+
+
+def column_difference(column: str, printed: Decimal | None, computed: Decimal) -> ColumnDifference:
+    """One column of a sum finding's details: the figures as decimal strings, ``difference =
+    printed - computed`` (a blank printed cell counts as zero)."""
+    from budgetqa.findings import ColumnDifference
+
+    counted = printed if printed is not None else Decimal(0)
+    return ColumnDifference(
+        column,
+        format_amount(printed),
+        format_amount(computed) or "0.00",
+        format_amount(counted - computed) or "0.00",
     )

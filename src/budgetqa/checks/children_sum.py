@@ -6,9 +6,17 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, Param, column_difference, register, row_fields
 from budgetqa.checks.rounding import rounding_limit
+from budgetqa.findings import Cell, RelationDetails
 from budgetqa.model import COLUMN_LABELS, MONEY_COLUMNS, Document, Level, Row, format_amount
+
+# The project table's sums by the levels they relate, as the typed details name them.
+_RELATION = {
+    (Level.UNIT, Level.PROJECT): "unit_projects",
+    (Level.TOTAL, Level.UNIT): "total_units",
+    (Level.TOTAL, Level.PROJECT): "total_projects",
+}
 
 
 @register
@@ -103,6 +111,28 @@ def children_hit(
         own = parent.amount(column)
         gaps.append((column, own, total, total - (own if own is not None else Decimal(0))))
     column, own, total, difference = gaps[0]
+    below = [document.rows[index] for index in children]
+    details = RelationDetails(
+        relation=_RELATION[parent_level, child_level],
+        text=f"{parent_level.value} = the sum of its {child_level.value} rows",
+        row=parent.name,
+        columns=tuple(
+            column_difference(COLUMN_LABELS[name], printed, added)
+            for name, printed, added, _ in gaps
+        ),
+        cells=tuple(
+            Cell(
+                row=row.name,
+                column=COLUMN_LABELS[name],
+                value=format_amount(row.amount(name)),
+                coefficient="1" if row is parent else "-1",
+                page=row.span.page,
+                line=row.span.line,
+            )
+            for name, _, _, _ in gaps
+            for row in (parent, *below)
+        ),
+    )
     differences = "; ".join(
         f"{COLUMN_LABELS[name]} {format_amount(added)} added up,"
         f" {format_amount(printed) or 'blank'} printed (difference {format_amount(gap)})"
@@ -127,6 +157,7 @@ def children_hit(
         expected=format_amount(own if own is not None else Decimal(0)),
         actual=format_amount(total),
         difference=format_amount(difference),
+        details=details,
         facts={
             "kind": "children_sum",
             "parent": parent.index,

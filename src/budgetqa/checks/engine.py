@@ -162,6 +162,7 @@ def _finding(document: Document, rule: RuleSpec, hit: Hit, note: str = "") -> Fi
         source=()
         if page is not None
         else tuple(quote(line) for line in document.source(hit.span.line, hit.span.end_line)),
+        details=hit.details,
     )
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, Param, column_difference, register, row_fields
 from budgetqa.checks.rounding import rounding_limit
-from budgetqa.model import FUNDING_COLUMNS, Document, Row, format_amount
+from budgetqa.findings import Cell, RelationDetails
+from budgetqa.model import COLUMN_LABELS, FUNDING_COLUMNS, Document, Row, format_amount
 
 
 @register
@@ -71,4 +72,21 @@ def funding_hit(document: Document, row: Row, funding: Decimal) -> Hit:
         actual=format_amount(funding),
         difference=format_amount(difference),
         facts={"kind": "funding_sum", "row": row.index, "blank_funding": blank, "total": row.total},
+        details=RelationDetails(
+            relation="funding",
+            text="总计 = 财政拨款 + 财政专户拨款 + 其他资金",
+            row=row.name,
+            columns=(column_difference(COLUMN_LABELS["total"], row.total, funding),),
+            cells=tuple(
+                Cell(
+                    row=row.name,
+                    column=COLUMN_LABELS[column],
+                    value=format_amount(row.amount(column)),
+                    coefficient="1" if column == "total" else "-1",
+                    page=row.span.page,
+                    line=row.span.line,
+                )
+                for column in ("total", *FUNDING_COLUMNS)
+            ),
+        ),
     )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, row_fields
+from budgetqa.checks.base import CheckKind, Hit, Param, column_difference, register, row_fields
 from budgetqa.checks.children_sum import undetermined_columns
 from budgetqa.checks.funding_sum import funding_of
 from budgetqa.checks.rounding import rounding_limit
+from budgetqa.findings import Cell, RelationDetails
 from budgetqa.model import (
     COLUMN_LABELS,
+    FUNDING_COLUMNS,
     MONEY_COLUMNS,
     Document,
     Level,
@@ -21,9 +23,9 @@ from budgetqa.model import (
 
 # The sums of a project table, as the arithmetic rules check them (AR101–AR104).
 _SUMS = (
-    ("unit", "project", "its projects"),
-    ("total", "unit", "its units"),
-    ("total", "project", "all its projects"),
+    ("unit", "project", "its projects", "unit_projects"),
+    ("total", "unit", "its units", "total_units"),
+    ("total", "project", "all its projects", "total_projects"),
 )
 
 
@@ -46,8 +48,15 @@ class RoundingTailCheck(CheckKind):
             values, funding = funding_of(row)
             difference = funding - row.total
             if difference and abs(difference) <= rounding_limit(None, values):
-                yield _hit(document, row, "its funding columns", [("total", funding, difference)])
-        for parent_level, child_level, described in _SUMS:
+                yield _hit(
+                    document,
+                    row,
+                    "its funding columns",
+                    [("total", funding, difference)],
+                    "funding",
+                    (),
+                )
+        for parent_level, child_level, described, relation in _SUMS:
             for parent in document.rows_at(Level(parent_level)):
                 children = document.descendants(parent, Level(child_level))
                 if not children:
@@ -66,7 +75,7 @@ class RoundingTailCheck(CheckKind):
                     if difference and abs(difference) <= rounding_limit(None, addends):
                         tails.append((column, total, difference))
                 if tails:
-                    yield _hit(document, parent, described, tails)
+                    yield _hit(document, parent, described, tails, relation, children)
 
 
 def _hit(
@@ -74,6 +83,8 @@ def _hit(
     row: Row,
     described: str,
     tails: list[tuple[str, Decimal, Decimal]],
+    relation: str,
+    children: Sequence[Row],
 ) -> Hit:
     column, total, difference = tails[0]
     printed = row.amount(column)
@@ -95,10 +106,44 @@ def _hit(
         expected=format_amount(printed),
         actual=format_amount(total),
         difference=format_amount(difference),
+        details=RelationDetails(
+            relation=relation,
+            text=f"{row.name}: {described}",
+            row=row.name,
+            columns=tuple(
+                column_difference(COLUMN_LABELS[name], row.amount(name), added)
+                for name, added, _ in tails
+            ),
+            cells=_cells(row, [name for name, _, _ in tails], children),
+        ),
         facts={
             "kind": "rounding_tail",
             "row": row.index,
             "columns": tuple(name for name, _, _ in tails),
             "column": column,
         },
+    )
+
+
+def _cells(row: Row, columns: Sequence[str], children: Sequence[Row]) -> tuple[Cell, ...]:
+    """The cells a tail's sum reads: the row and its children in each column, or for the
+    funding equation the row's 总计 and its funding cells."""
+    if not children:
+        placed = [(row, "total", "1"), *((row, name, "-1") for name in FUNDING_COLUMNS)]
+    else:
+        placed = [
+            (each, name, "1" if each is row else "-1")
+            for name in columns
+            for each in (row, *children)
+        ]
+    return tuple(
+        Cell(
+            row=each.name,
+            column=COLUMN_LABELS[name],
+            value=format_amount(each.amount(name)),
+            coefficient=coefficient,
+            page=each.span.page,
+            line=each.span.line,
+        )
+        for each, name, coefficient in placed
     )

@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 
 import attrs
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, table_row_hit
+from budgetqa.checks.base import CheckKind, Hit, Param, column_difference, register, table_row_hit
 from budgetqa.checks.constraints import Constraint, relation_checks
+from budgetqa.findings import Cell, RelationDetails
 from budgetqa.model import Document, Relation, Table, format_amount
 
 
@@ -25,9 +26,11 @@ class TableRelationCheck(CheckKind):
     name = "table_relation"
     description = (
         "Checks the relations a table's profile declares on every established table of a "
-        "document: row equations (`total = basic + project`) and hierarchy sums (a row equals "
-        "the sum of the rows under it). Reports a relation broken beyond the rounding of its "
-        "addends (`what: break`) or a difference within it (`what: tail`)."
+        "document: row equations (`total = basic + project`), hierarchy sums (a row equals "
+        "the sum of the rows under it, or a total those printed above it), the balance of a "
+        "paired table's halves (收入总计 = 支出总计) and identities with other tables' totals. "
+        "Reports a relation broken beyond the rounding of its addends (`what: break`) or a "
+        "difference within it (`what: tail`)."
     )
     parameters: ClassVar[Mapping[str, Param]] = {
         "relation": Param(
@@ -92,6 +95,17 @@ def _as_rows(relation: Relation) -> bool:
     )
 
 
+def relation_text(relation: Relation) -> str:
+    """A relation as a reader of the docs reads it."""
+    if relation.kind == "children":
+        return "each row = the sum of the rows under it (上级 = 下级之和)"
+    if relation.kind == "totals":
+        return "each total = the rows above it since the total before (合计 = 其上各项之和)"
+    if relation.kind == "balance":
+        return f"`{relation.text}` on the closing totals of the halves (收入总计 = 支出总计)"
+    return f"`{_equation_text(relation)}`"
+
+
 def _equation_text(relation: Relation) -> str:
     """``total = basic + project?`` as the profile wrote it (spacing normalised)."""
     right = " ".join(("- " if term.sign < 0 else "+ ") + str(term) for term in relation.terms)
@@ -114,7 +128,7 @@ def _hit(document: Document, table: Table, relation: Relation, checks: list[Cons
         f" {format_amount(check.expected)} computed (difference {format_amount(check.difference)})"
         for check in checks
     )
-    return table_row_hit(
+    hit = table_row_hit(
         document,
         table,
         row,
@@ -137,3 +151,39 @@ def _hit(document: Document, table: Table, relation: Relation, checks: list[Cons
             "column": first.column.key,
         },
     )
+    return attrs.evolve(
+        hit,
+        details=RelationDetails(
+            relation=relation.id,
+            text=described,
+            table=table.kind,
+            row=row.label,
+            columns=tuple(
+                column_difference(check.column.header, check.actual, check.expected)
+                for check in checks
+            ),
+            cells=_cells(document, checks),
+        ),
+    )
+
+
+def _cells(document: Document, checks: list[Constraint]) -> tuple[Cell, ...]:
+    """The printed cells the ``checks`` read, each once, with its coefficient."""
+    found: dict[tuple[int, int, int], Cell] = {}
+    for check in checks:
+        for (number, index, position), coefficient in check.cells:
+            if (number, index, position) in found:
+                continue
+            table = document.tables[number]
+            row = table.rows[index]
+            value = row.amounts[position] if position < len(row.amounts) else None
+            found[number, index, position] = Cell(
+                row=row.label,
+                column=table.money_columns_of(row.side)[position].header,
+                value=None if value is None else format_amount(value),
+                coefficient=format(coefficient.normalize(), "f"),
+                table=table.kind,
+                page=row.page,
+                line=row.line if row.page is None else None,
+            )
+    return tuple(found.values())

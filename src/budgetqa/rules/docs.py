@@ -122,7 +122,35 @@ def rule_page(rule: RuleSpec) -> str:
         *_code_block(rule.message),
         "",
     ]
+    if rule.check == "table_relation":
+        out += _relations_section(rule)
     return "\n".join(out)
+
+
+def _relations_section(rule: RuleSpec) -> list[str]:
+    """Every relation of every built-in table profile this rule checks, from the files."""
+    from budgetqa.checks.table_relation import relation_group, relation_text
+    from budgetqa.profiles.loader import builtin_profiles
+
+    wanted = rule.params.get("relation", "any")
+    rows = [
+        f"| {profile.name_zh} (`{profile.kind}`) | `{relation.id}` |"
+        f" {_pipe_safe(relation_text(relation))} |"
+        for profile in builtin_profiles().profiles
+        for relation in profile.relations
+        if wanted in ("any", relation_group(relation))
+    ]
+    return [
+        "## Relations it checks / 检查的关系",
+        "",
+        "Every relation the built-in table profiles declare that this rule checks"
+        " (profiles/*.yaml; a profile of your own adds its relations).",
+        "",
+        "| table | id | relation |",
+        "| --- | --- | --- |",
+        *rows,
+        "",
+    ]
 
 
 def index_page(rules: Sequence[RuleSpec]) -> str:
