@@ -128,6 +128,8 @@ def test_selection_by_code_prefix_name_category_and_group():
         "AR204",
         "AR205",
         "AR301",
+        "AR401",
+        "AR402",
     ]
     assert codes(select=["arithmetic.unit_projects_sum"]) == ["AR102"]
     assert codes(select=["duplicate"]) == ["DU101", "DU102"]

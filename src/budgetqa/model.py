@@ -621,6 +621,15 @@ class PageRole:
         return {"page": self.page, "use": self.use.value, "tables": list(self.tables)}
 
 
+@attrs.frozen(slots=True)
+class PageText:
+    """The text of one narrative page of a PDF (its lines, top to bottom, joined by newlines):
+    the explanations whose stated figures are checked against the tables."""
+
+    page: int
+    text: str
+
+
 @attrs.frozen
 class DocumentStats:
     """Line accounting and row counts for one document.
@@ -705,6 +714,8 @@ class Document:
     row_texts: tuple[str, ...] = ("goal", "indicators")
     #: For PDF input, what each page holds (one entry per page, in order).
     pages: tuple[PageRole, ...] = ()
+    #: For PDF input, the text of its narrative pages (see :class:`PageUse`), in page order.
+    narrative: tuple[PageText, ...] = ()
     #: Data derived from the rows by the checks (child index, joined texts), built on first
     #: use and kept with the document; not part of its value.
     cache: dict[object, object] = attrs.field(factory=dict, init=False, repr=False, eq=False)

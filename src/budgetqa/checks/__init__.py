@@ -17,6 +17,7 @@ from budgetqa.checks import (  # noqa: F401 - importing a module registers its c
     missing_amount,
     missing_cells,
     missing_text,
+    narrative,
     read_note,
     rounding_tail,
     similar_names,

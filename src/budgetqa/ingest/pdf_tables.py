@@ -28,6 +28,7 @@ from budgetqa.model import (
     ColumnRole,
     Document,
     PageRole,
+    PageText,
     PageUse,
     StructureProblem,
     Table,
@@ -162,6 +163,8 @@ class _DocumentBuilder:
         self.drafts: list[_TableDraft] = []
         self.pages: list[PageRole] = []
         self.department: str | None = None
+        #: The text of each narrative page (情况说明 …), for the checks of stated figures.
+        self.narrative: list[PageText] = []
 
     def add_page(self, page: PageGeometry) -> None:
         if not page.has_text:
@@ -235,6 +238,8 @@ class _DocumentBuilder:
             self._stray_figures(lines, grids, titles, self.drafts[on_page[-1]], page.number)
         use = PageUse.TABLE if on_page else PageUse.NARRATIVE
         self.pages.append(PageRole(page.number, use, tuple(sorted(set(on_page)))))
+        if use is PageUse.NARRATIVE:
+            self.narrative.append(PageText(page.number, "\n".join(line.text for line in lines)))
 
     @staticmethod
     def _stray_figures(
@@ -373,6 +378,7 @@ class _DocumentBuilder:
                 if any(column.key == key for column in tables[rows_table].columns)
             ),
             pages=tuple(self.pages),
+            narrative=tuple(self.narrative),
         )
 
 
