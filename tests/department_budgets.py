@@ -1,9 +1,11 @@
 """Generated department budgets whose tables all reconcile, and single printed slips in them.
 
 A budget is built from the bottom: 项 rows of the function classification with their 人员经费,
-公用经费 and 项目支出; every figure above them is a sum. From those come six tables that repeat
+公用经费 and 项目支出; every figure above them is a sum. From those come seven tables that repeat
 each other's figures the way a 部门预算 does:
 
+- 收支总表 (``income_expenditure_summary``): income items over 本年收入合计, the 类 over
+  本年支出合计, each plus 上年结转 / 结转下年 to 收入总计 = 支出总计;
 - 支出总表 (``expenditure_summary``) and 一般公共预算支出表 (``general_budget_expenditure``):
   合计 → 类 → 款 → 项, 合计 = 基本支出 + 项目支出 (and 基本支出 = 人员经费 + 公用经费);
 - 一般公共预算基本支出表 (经济分类 301 → 30101 …): its 合计 is the 基本支出 above;
@@ -113,7 +115,7 @@ def _pages(tables: Sequence[Table]) -> tuple[Table, ...]:
 
 
 def budget(rng: random.Random) -> Document:
-    """A department budget of six tables whose every declared relation holds exactly."""
+    """A department budget of seven tables whose every declared relation holds exactly."""
     # 项 rows: (personnel, public, project)
     classes: list[_Node] = []
     for c in range(rng.randint(1, 3)):
@@ -248,7 +250,16 @@ def budget(rng: random.Random) -> Document:
         ),
     )
     three_public = attrs.evolve(three_public, rows=(row,))
-    tables = [summary, general, basic_table, project_economic_table, project_table, three_public]
+    paired = _paired(rng, classes, total)
+    tables = [
+        paired,
+        summary,
+        general,
+        basic_table,
+        project_economic_table,
+        project_table,
+        three_public,
+    ]
     tables = [table for table in tables if len(table.rows) > 1 or table is three_public]
     assert total == basic + project
     return Document(
@@ -262,6 +273,65 @@ def budget(rng: random.Random) -> Document:
         fragments=(),
         line_roles=(),
         tables=_pages(tables),
+    )
+
+
+def _paired(rng: random.Random, classes: Sequence[_Node], total: Decimal) -> Table:
+    """The 收支总表: income items over 本年收入合计, plus 上年结转 to 收入总计; the 类 of the
+    expenditure over 本年支出合计, plus 结转下年 to 支出总计; the two 总计 equal."""
+    carried = _money(rng, 0, 200_000) if rng.random() < 0.5 else Decimal("0.00")
+    income = list(
+        zip(
+            ("一、一般公共预算拨款收入", "二、事业收入", "三、其他收入"),
+            _split(rng, total, rng.randint(1, 3)),
+            strict=False,
+        )
+    )
+    spent = [(f"{i + 1}、{node.name}", node.amounts[0]) for i, node in enumerate(classes)]
+    halves = {
+        "income": [
+            *((name, amount, 1) for name, amount in income),
+            ("本年收入合计", total, 0),
+            ("上年结转结余", carried, 1),
+            ("收入总计", total + carried, 0),
+        ],
+        "expenditure": [
+            *((name, amount, 1) for name, amount in spent),
+            ("本年支出合计", total, 0),
+            ("结转下年", carried, 1),
+            ("支出总计", total + carried, 0),
+        ],
+    }
+    rows: list[TableRow] = []
+    for side, entries in halves.items():
+        for name, amount, level in entries:
+            rows.append(
+                TableRow(
+                    index=len(rows),
+                    level=level,
+                    code=None,
+                    name=name,
+                    parent=None,
+                    amounts=(_printed(amount),),
+                    page=None,
+                    line=len(rows) + 1,
+                    end_line=len(rows) + 1,
+                    side=side,
+                )
+            )
+    return Table(
+        kind="income_expenditure_summary",
+        title="收支总表",
+        columns=(
+            Column("income_item", "收入项目", ColumnRole.NAME, "income"),
+            Column("income_amount", "收入/预算数", ColumnRole.MONEY, "income"),
+            Column("expenditure_item", "支出项目", ColumnRole.NAME, "expenditure"),
+            Column("expenditure_amount", "支出/预算数", ColumnRole.MONEY, "expenditure"),
+        ),
+        rows=tuple(rows),
+        unit_of_money="万元",
+        lines=(1, len(rows)),
+        relations=_RELATIONS["income_expenditure_summary"],
     )
 
 
