@@ -512,6 +512,21 @@ class Relation:
     terms: tuple[Term, ...] = ()
     text: str = ""
 
+    def describe(self) -> str:
+        """The relation as the docs state it, in English and Chinese."""
+        if self.kind == "children":
+            return "each row = the sum of the rows under it / 上级 = 下级之和"
+        if self.kind == "totals":
+            return (
+                "each total = the first-level rows above it since the total before"
+                " (totals printed below) / 合计 = 其上各项之和"
+            )
+        if self.kind == "balance":
+            return (
+                f"balance `{self.text}`: the closing totals of the two halves / 收入总计 = 支出总计"
+            )
+        return f"`{self.text}`"
+
     @property
     def across(self) -> bool:
         """True for an identity with other tables' totals (checked on the total rows only)."""

@@ -328,6 +328,35 @@ def indicator_hit(
     )
 
 
+def page_hit(
+    document: Document,
+    page: int | None,
+    *,
+    key: str,
+    fields: Mapping[str, object],
+    facts: Mapping[str, object],
+    table: str | None = None,
+    expected: str | None = None,
+    actual: str | None = None,
+    difference: str | None = None,
+    line: int = 1,
+) -> Hit:
+    """A hit on a document, a page or a table as a whole rather than on one row: at ``page`` for
+    PDF input, else at ``line``; ``fields`` add to the blank row fields of the message."""
+    return Hit(
+        span=SourceSpan(document.path, line, line),
+        row=None,
+        key=key,
+        fields={"row": "", "unit": "", "path": document.path, "line": "", **fields},
+        expected=expected,
+        actual=actual,
+        difference=difference,
+        facts=facts,
+        page=page,
+        table=table,
+    )
+
+
 def table_row_hit(
     document: Document,
     table: Table,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register, table_row_hit
-from budgetqa.model import Document, SourceSpan
+from budgetqa.checks.base import CheckKind, Hit, Param, page_hit, register, table_row_hit
+from budgetqa.model import Document
 
 
 @register
@@ -62,22 +62,13 @@ def _missing(document: Document, standards: tuple[str, ...], least: int) -> Iter
     for code, name in wanted:
         if code in held:
             continue
-        yield Hit(
-            span=SourceSpan(document.path, 1, 1),
-            row=None,
+        yield page_hit(
+            document,
+            1 if document.pages else None,
             key=f"missing:{code}",
-            fields={
-                "row": "",
-                "unit": "",
-                "path": document.path,
-                "line": "",
-                "standard": code,
-                "name": name or code,
-                "held": len(present),
-            },
-            actual=code,
+            fields={"standard": code, "name": name or code, "held": len(present)},
             facts={"kind": "completeness", "standard": code},
-            page=1 if document.pages else None,
+            actual=code,
         )
 
 

@@ -14,7 +14,7 @@ printed in another unit carries the factor).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
 import attrs
@@ -218,9 +218,8 @@ def _totals_below(number: int, table: Table, relation: Relation) -> Iterator[lis
     first-level rows printed above it since the previous total, plus that total (本年收入合计 =
     一、… + 二、…; 收入总计 = 本年收入合计 + 上年结转结余). Rows of deeper levels are parts of
     the first-level row above them and are not counted again. One constraint per column."""
-    leaves = _leaves(table)
+    leaves = _leaves(table, _kids(table))
     for side in sorted({row.side for row in table.rows}, key=str):
-        money = table.money_columns_of(side)
         pending: list[TableRow] = []
         previous: TableRow | None = None
         for row in table.rows:
@@ -236,30 +235,7 @@ def _totals_below(number: int, table: Table, relation: Relation) -> Iterator[lis
                 continue
             # a total is built from every printed figure under it, each rounded on its own
             leaves[row.index] = sum(leaves[part.index] for part in parts)
-            found: list[Constraint] = []
-            for index, column in enumerate(money):
-                printed = _value(row, index)
-                values = [_value(part, index) for part in parts]
-                if printed is None and all(value is None for value in values):
-                    continue
-                with money_context():
-                    expected = sum((value or _ZERO for value in values), _ZERO)
-                    cells = (
-                        ((number, row.index, index), Decimal(1)),
-                        *(((number, part.index, index), Decimal(-1)) for part in parts),
-                    )
-                    found.append(
-                        Constraint(
-                            number,
-                            relation,
-                            row.index,
-                            column,
-                            cells,
-                            expected,
-                            printed or _ZERO,
-                            leaves[row.index] * half_unit([printed, *values]),
-                        )
-                    )
+            found = _sum_of_rows(number, relation, table, row, parts, leaves[row.index])
             if found:
                 yield found
 
@@ -343,9 +319,9 @@ def _kids(table: Table) -> dict[int, list[TableRow]]:
     return children
 
 
-def _leaves(table: Table) -> dict[int, int]:
-    """How many rows without rows under them each row is built from (1 for such a row)."""
-    children = _kids(table)
+def _leaves(table: Table, children: dict[int, list[TableRow]]) -> dict[int, int]:
+    """How many rows without rows under them each row is built from (1 for such a row), with
+    ``children`` the rows under each (:func:`_kids`)."""
     leaves: dict[int, int] = {}
     for row in reversed(table.rows):  # children come after their parent: one pass upwards
         kids_of = children.get(row.index)
@@ -360,32 +336,44 @@ def _children(number: int, table: Table, relation: Relation) -> Iterator[list[Co
     30 项 rounded one by one can miss by 30 × 0.005, even though it has only three 类 under it.
     """
     children = _kids(table)
-    leaves = _leaves(table)
+    leaves = _leaves(table, children)
     for parent_index, kids in children.items():
         parent = table.rows[parent_index]
-        money = table.money_columns_of(parent.side)
-        found: list[Constraint] = []
-        for index, column in enumerate(money):
-            printed = _value(parent, index)
-            values = [_value(kid, index) for kid in kids]
-            if printed is None and all(value is None for value in values):
-                continue
-            with money_context():
-                expected = sum((value or _ZERO for value in values), _ZERO)
-                cells = (
-                    ((number, parent_index, index), Decimal(1)),
-                    *(((number, kid.index, index), Decimal(-1)) for kid in kids),
+        yield _sum_of_rows(number, relation, table, parent, kids, leaves[parent_index])
+
+
+def _sum_of_rows(
+    number: int,
+    relation: Relation,
+    table: Table,
+    row: TableRow,
+    parts: Sequence[TableRow],
+    leaves: int,
+) -> list[Constraint]:
+    """``row`` against the sum of ``parts``, one constraint per money column of its side (none
+    where every figure is blank); ``leaves`` printed figures, each rounded, lie behind ``row``."""
+    found: list[Constraint] = []
+    for index, column in enumerate(table.money_columns_of(row.side)):
+        printed = _value(row, index)
+        values = [_value(part, index) for part in parts]
+        if printed is None and all(value is None for value in values):
+            continue
+        with money_context():
+            expected = sum((value or _ZERO for value in values), _ZERO)
+            cells = (
+                ((number, row.index, index), Decimal(1)),
+                *(((number, part.index, index), Decimal(-1)) for part in parts),
+            )
+            found.append(
+                Constraint(
+                    number,
+                    relation,
+                    row.index,
+                    column,
+                    cells,
+                    expected,
+                    printed or _ZERO,
+                    leaves * half_unit([printed, *values]),
                 )
-                found.append(
-                    Constraint(
-                        number,
-                        relation,
-                        parent_index,
-                        column,
-                        cells,
-                        expected,
-                        printed or _ZERO,
-                        leaves[parent_index] * half_unit([printed, *values]),
-                    )
-                )
-        yield found
+            )
+    return found

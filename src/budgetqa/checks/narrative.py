@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 
 import regex
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register
+from budgetqa.checks.base import CheckKind, Hit, Param, page_hit, register
 from budgetqa.checks.constraints import UNIT_SCALE, closing_total, total_row
-from budgetqa.model import Document, SourceSpan, format_amount, money_context
+from budgetqa.model import Document, format_amount, money_context
 
 _AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CHANGE = regex.compile(
@@ -68,12 +68,31 @@ class NarrativeCheck(CheckKind):
     fields = frozenset({"statement", "detail"})
 
     def run(self, document: Document, params: Mapping[str, Any]) -> Iterator[Hit]:
+        if params["what"] == "change":
+            for page in document.narrative:
+                yield from _changes(document, page.page, _SPACE.sub("", page.text))
+            return
+        summary = next(
+            (
+                table
+                for table in document.tables
+                if table.kind == "income_expenditure_summary" and table.established
+            ),
+            None,
+        )
+        scale = None if summary is None else UNIT_SCALE.get(summary.unit_of_money or "万元")
+        if summary is None or scale is None:
+            return
+        # each half's totals (本年收入合计, 收入总计 …) in 万元
+        totals: dict[str, list[Decimal]] = {}
+        for side in ("income", "expenditure"):
+            for row in (total_row(summary, side), closing_total(summary, side)):
+                if row is not None and row.amounts and row.amounts[0] is not None:
+                    totals.setdefault(side, []).append(row.amounts[0] * scale / _WAN)
+        where = summary.pages[0] if summary.pages else "?"
         for page in document.narrative:
             text = _SPACE.sub("", page.text)
-            if params["what"] == "change":
-                yield from _changes(document, page.page, text)
-            else:
-                yield from _totals(document, page.page, text)
+            yield from _totals(document, page.page, text, totals, scale, where)
 
 
 def _hit(
@@ -89,23 +108,15 @@ def _hit(
     if expected is not None and actual is not None:
         with money_context():
             difference = actual - expected
-    return Hit(
-        span=SourceSpan(document.path, 1, 1, page),
-        row=None,
+    return page_hit(
+        document,
+        page,
         key=key,
-        fields={
-            "row": "",
-            "unit": "",
-            "path": document.path,
-            "line": "",
-            "statement": statement,
-            "detail": detail,
-        },
+        fields={"statement": statement, "detail": detail},
+        facts={"kind": "narrative"},
         expected=None if expected is None else str(expected),
         actual=None if actual is None else str(actual),
         difference=None if difference is None else str(difference),
-        facts={"kind": "narrative"},
-        page=page,
     )
 
 
@@ -173,22 +184,16 @@ def _changes(document: Document, page: int, text: str) -> Iterator[Hit]:
             )
 
 
-def _totals(document: Document, page: int, text: str) -> Iterator[Hit]:
-    summary = next(
-        (t for t in document.tables if t.kind == "income_expenditure_summary" and t.established),
-        None,
-    )
-    if summary is None:
-        return
-    scale = UNIT_SCALE.get(summary.unit_of_money or "万元")
-    if scale is None:
-        return
+def _totals(
+    document: Document,
+    page: int,
+    text: str,
+    totals: Mapping[str, list[Decimal]],
+    scale: Decimal,
+    where: int | str,
+) -> Iterator[Hit]:
     for found in _TOTAL.finditer(text):
-        side = "income" if found["half"] == "收入" else "expenditure"
-        candidates: list[Decimal] = []
-        for row in (total_row(summary, side), closing_total(summary, side)):
-            if row is not None and row.amounts and row.amounts[0] is not None:
-                candidates.append(row.amounts[0] * scale / _WAN)
+        candidates = totals.get("income" if found["half"] == "收入" else "expenditure")
         if not candidates:
             continue
         stated = _decimal(found["amount"])
@@ -200,7 +205,7 @@ def _totals(document: Document, page: int, text: str) -> Iterator[Hit]:
             document,
             page,
             found.group(),
-            f"the 收支总表 (page {summary.pages[0] if summary.pages else '?'}) prints"
+            f"the 收支总表 (page {where}) prints"
             f" {' / '.join(format_amount(v) or '' for v in dict.fromkeys(candidates))} 万元"
             f" for the {found['half']} total",
             closest,

@@ -95,17 +95,6 @@ def _as_rows(relation: Relation) -> bool:
     )
 
 
-def relation_text(relation: Relation) -> str:
-    """A relation as a reader of the docs reads it."""
-    if relation.kind == "children":
-        return "each row = the sum of the rows under it (上级 = 下级之和)"
-    if relation.kind == "totals":
-        return "each total = the rows above it since the total before (合计 = 其上各项之和)"
-    if relation.kind == "balance":
-        return f"`{relation.text}` on the closing totals of the halves (收入总计 = 支出总计)"
-    return f"`{_equation_text(relation)}`"
-
-
 def _equation_text(relation: Relation) -> str:
     """``total = basic + project?`` as the profile wrote it (spacing normalised)."""
     right = " ".join(("- " if term.sign < 0 else "+ ") + str(term) for term in relation.terms)

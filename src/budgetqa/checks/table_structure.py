@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from budgetqa.checks.base import CheckKind, Hit, Param, register
-from budgetqa.model import Document, PageUse, SourceSpan, Table
+from budgetqa.checks.base import CheckKind, Hit, Param, page_hit, register
+from budgetqa.model import Document, PageUse, Table
 
 _WHATS = ("not_established", "no_text_layer", "no_table", "unknown_kind")
 
@@ -74,8 +74,8 @@ class TableStructureCheck(CheckKind):
                     },
                 )
 
+    @staticmethod
     def _hit(
-        self,
         document: Document,
         page: int | None,
         *,
@@ -85,15 +85,15 @@ class TableStructureCheck(CheckKind):
         actual: str | None = None,
         line: int = 1,
     ) -> Hit:
-        return Hit(
-            span=SourceSpan(document.path, line, line),
-            row=None,
+        return page_hit(
+            document,
+            page,
             key=key,
-            fields={"row": "", "unit": "", "path": document.path, "line": "", **fields},
-            actual=actual,
+            fields=fields,
             facts={"kind": "table_structure"},
-            page=page,
             table=table,
+            actual=actual,
+            line=line,
         )
 
     def _not_established(self, document: Document) -> Iterator[Hit]:

@@ -94,17 +94,7 @@ def profile_page(profile: TableProfile, profiles: Profiles) -> str:
             "| --- | --- |",
         ]
         for relation in profile.relations:
-            text = {
-                "children": "each row = the sum of the rows under it / 上级 = 下级之和",
-                "totals": (
-                    "each total = the first-level rows above it since the total before"
-                    " (totals printed below) / 合计 = 其上各项之和"
-                ),
-                "balance": (
-                    f"balance `{relation.text}`: the closing totals of the two halves"
-                    " / 收入总计 = 支出总计"
-                ),
-            }.get(relation.kind, f"`{relation.text}`")
+            text = relation.describe()
             out.append(f"| `{relation.id}` | {_cell(text)} |")
         out.append("")
     if profile.columns:

@@ -129,13 +129,13 @@ def rule_page(rule: RuleSpec) -> str:
 
 def _relations_section(rule: RuleSpec) -> list[str]:
     """Every relation of every built-in table profile this rule checks, from the files."""
-    from budgetqa.checks.table_relation import relation_group, relation_text
+    from budgetqa.checks.table_relation import relation_group
     from budgetqa.profiles.loader import builtin_profiles
 
     wanted = rule.params.get("relation", "any")
     rows = [
         f"| {profile.name_zh} (`{profile.kind}`) | `{relation.id}` |"
-        f" {_pipe_safe(relation_text(relation))} |"
+        f" {_pipe_safe(relation.describe())} |"
         for profile in builtin_profiles().profiles
         for relation in profile.relations
         if wanted in ("any", relation_group(relation))
